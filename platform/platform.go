@@ -1,0 +1,86 @@
+// Package platform applies a tunnel's network settings to the operating
+// system: addresses, routes, policy rules, MTU and DNS on one interface.
+//
+// The contract is declarative, in the manner of Tailscale's router: Apply
+// makes the OS state for an interface match a Settings value, is idempotent,
+// and applying the zero Settings removes everything it added. Every change is
+// written to a journal in the state directory before it is made, so that a
+// service that was killed can undo its leftovers with Recover at its next
+// start.
+//
+// There is one implementation file per OS (platform_linux.go,
+// platform_windows.go, platform_darwin.go) and a fallback that returns
+// errors.ErrUnsupported. The platformtest package holds a fake that records
+// the resulting state as sorted text for golden tests.
+package platform
+
+import (
+	"context"
+	"net/netip"
+)
+
+// Settings is the network configuration of one tunnel interface.
+type Settings struct {
+	// Addresses are assigned to the interface.
+	Addresses []netip.Prefix
+	// Routes are the peers' AllowedIPs, sent into the interface.
+	Routes []netip.Prefix
+	// Table is the wg-quick Table value: "" or "auto" (main table, or a
+	// policy-routed table of its own when Routes hold a default route),
+	// "off" (no routes at all), or a table number.
+	Table string
+	// FwMark marks the tunnel's own encrypted packets so that policy rules
+	// keep them on the real uplink. It is also the number of the routing
+	// table used for a default route with Table auto. Zero: none needed.
+	FwMark uint32
+	// MTU of the interface; zero means automatic (the MTU of the route to
+	// the endpoints minus 80, as wg-quick does, else 1420).
+	MTU int
+	// DNS servers and search domains to use while the tunnel is up.
+	DNS       []netip.Addr
+	DNSSearch []string
+	// Endpoints are the peers' resolved UDP addresses; they must stay
+	// reachable outside the tunnel.
+	Endpoints []netip.AddrPort
+}
+
+// IsZero reports whether s asks for nothing (the "remove everything" value).
+func (s Settings) IsZero() bool {
+	return len(s.Addresses) == 0 && len(s.Routes) == 0 && s.Table == "" &&
+		s.FwMark == 0 && s.MTU == 0 && len(s.DNS) == 0 &&
+		len(s.DNSSearch) == 0 && len(s.Endpoints) == 0
+}
+
+// Network configures tunnel interfaces. Implementations are safe for
+// concurrent use on different interfaces.
+type Network interface {
+	// Apply makes the OS state of the named interface match s. Calling it
+	// again with the same s changes nothing; calling it with the zero
+	// Settings removes every address, route, rule and DNS change it made
+	// for that interface and leaves the journal entry empty.
+	Apply(ctx context.Context, ifname string, s Settings) error
+	// Recover undoes whatever the journal says is left over from an earlier
+	// run that did not end cleanly (a killed service). It must be called
+	// before any Apply.
+	Recover(ctx context.Context) error
+}
+
+// Logger is where an implementation reports its choices (such as the DNS
+// mode and why). Either field may be nil.
+type Logger struct {
+	Verbosef func(format string, args ...any)
+	Errorf   func(format string, args ...any)
+}
+
+// Options configure a Network.
+type Options struct {
+	// StateDir holds the journal (default /var/lib/wgdesk).
+	StateDir string
+	// DNSMode forces a DNS mode ("resolved", "resolvconf", "direct");
+	// empty chooses at run time.
+	DNSMode string
+	// ResolvConf is the file the direct DNS mode edits (default
+	// /etc/resolv.conf).
+	ResolvConf string
+	Logger     Logger
+}
