@@ -1,0 +1,69 @@
+# wgdesk build, test and run targets. Each target installs the Debian
+# packages it needs (as root, or through sudo), so a fresh Debian 12 machine
+# needs only Go and make.
+
+SHELL    := /bin/bash
+GO       ?= go
+BIN      := bin/wgdesk
+VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+FUZZTIME ?= 20s
+# Packages whose tests run everywhere, without the GUI toolkit.
+CORE_PKGS := ./config/... ./platform/... ./tunnel/... ./cli/... .
+
+TEST_DEBS := wireguard-go wireguard-tools iproute2 iputils-ping procps passwd
+RUN_DEBS  := iproute2
+
+.PHONY: all build run test test-all fuzz lint cross deps-test deps-run clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# Installs Debian packages that are missing; runs apt-get update once.
+define apt_install
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
+
+deps-test:
+	$(call apt_install,$(TEST_DEBS))
+	$(GO) mod download
+
+deps-run:
+	$(call apt_install,$(RUN_DEBS))
+
+# Builds wgdesk and starts the tunnel service in the foreground (as root).
+# Use the CLI from another terminal: bin/wgdesk import my-router.conf
+run: deps-run build
+	$(SUDO) mkdir -p /var/lib/wgdesk
+	$(SUDO) $(BIN) service --verbose
+
+# Every test: style, vet, cross-OS builds, all tests with the race detector
+# (as root: the namespace, TUN and end-to-end tests need it and skip
+# without it), then the parser fuzz target for $(FUZZTIME).
+test: deps-test lint cross test-all fuzz
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt needed:"; echo "$$bad"; exit 1; fi
+	$(GO) vet $(CORE_PKGS)
+
+cross:
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet $(CORE_PKGS)
+	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) vet $(CORE_PKGS)
+
+test-all:
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" $(GO) test -race -count=1 -p 1 $(CORE_PKGS)
+
+fuzz:
+	$(GO) test ./config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
