@@ -1,0 +1,478 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"sync"
+
+	"golang.zx2c4.com/wireguard/conn"
+	"golang.zx2c4.com/wireguard/device"
+	"golang.zx2c4.com/wireguard/tun"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
+)
+
+// Step names one stage of bringing a tunnel up. A StepError says which one
+// failed, so that the GUI can map it to a human sentence in one place.
+type Step string
+
+const (
+	StepScripts   Step = "scripts"              // scripts refused by policy
+	StepResolve   Step = "resolve"              // endpoint host names
+	StepPreUp     Step = "pre-up"               // PreUp commands
+	StepCreateTUN Step = "create-tun"           // the TUN interface
+	StepSetConfig Step = "set-config"           // keys, peers via UAPI
+	StepNetwork   Step = "addresses-routes-dns" // platform.Network.Apply
+	StepUp        Step = "up"                   // device up (sockets open)
+	StepPostUp    Step = "post-up"              // PostUp commands
+)
+
+// StepError is the error of a failed up sequence: the step and its cause.
+// The teardown has already run when it is returned.
+type StepError struct {
+	Step Step
+	Err  error
+}
+
+func (e *StepError) Error() string { return string(e.Step) + ": " + e.Err.Error() }
+func (e *StepError) Unwrap() error { return e.Err }
+
+// DefaultFwMark is the firewall mark (and routing table) a full tunnel uses
+// when its config sets none, as wg-quick does.
+const DefaultFwMark = 51820
+
+// defaultTUNMTU is the MTU the TUN is created with; the platform sets the
+// final MTU on the link (Settings.MTU, automatic when zero).
+const defaultTUNMTU = 1420
+
+// Logger receives a component's messages. Either field may be nil. Nothing
+// passed to it contains key material.
+type Logger struct {
+	Verbosef func(format string, args ...any)
+	Errorf   func(format string, args ...any)
+}
+
+func (l Logger) verbosef(format string, args ...any) {
+	if l.Verbosef != nil {
+		l.Verbosef(format, args...)
+	}
+}
+
+func (l Logger) errorf(format string, args ...any) {
+	if l.Errorf != nil {
+		l.Errorf(format, args...)
+	}
+}
+
+// prefixed returns a Logger that puts prefix before every message.
+func (l Logger) prefixed(prefix string) Logger {
+	wrap := func(f func(string, ...any)) func(string, ...any) {
+		if f == nil {
+			return nil
+		}
+		return func(format string, args ...any) { f(prefix+format, args...) }
+	}
+	return Logger{Verbosef: wrap(l.Verbosef), Errorf: wrap(l.Errorf)}
+}
+
+// Deps are the engine's side effects. Tests swap them for in-process doubles
+// (tuntest, bindtest, a fake Network) so the production sequence runs
+// without root. Zero fields get the real implementation, except Network,
+// which the caller must always provide.
+type Deps struct {
+	// CreateTUN makes the tunnel interface (default tun.CreateTUN, which
+	// keeps wireguard-go's Linux offloads).
+	CreateTUN func(name string, mtu int) (tun.Device, error)
+	// NewBind makes the UDP sockets (default conn.NewDefaultBind).
+	NewBind func() conn.Bind
+	// Network applies addresses, routes, DNS and MTU.
+	Network platform.Network
+	// Resolve looks up an endpoint host name (default: the system resolver).
+	Resolve func(ctx context.Context, host string) ([]netip.Addr, error)
+	// RunScript runs one PreUp/PostUp/PreDown/PostDown command, already
+	// with %i replaced (default: sh -c).
+	RunScript func(ctx context.Context, command string) error
+	// InterfaceExists reports whether the OS has an interface of that name
+	// (default: net.InterfaceByName); used to pick a free name.
+	InterfaceExists func(name string) bool
+}
+
+func (d Deps) withDefaults() Deps {
+	if d.CreateTUN == nil {
+		d.CreateTUN = tun.CreateTUN
+	}
+	if d.NewBind == nil {
+		d.NewBind = conn.NewDefaultBind
+	}
+	if d.Resolve == nil {
+		d.Resolve = resolveSystem
+	}
+	if d.RunScript == nil {
+		d.RunScript = runShell
+	}
+	if d.InterfaceExists == nil {
+		d.InterfaceExists = func(name string) bool {
+			_, err := net.InterfaceByName(name)
+			return err == nil
+		}
+	}
+	return d
+}
+
+func resolveSystem(ctx context.Context, host string) ([]netip.Addr, error) {
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
+func runShell(ctx context.Context, command string) error {
+	out, err := exec.CommandContext(ctx, "sh", "-c", command).CombinedOutput()
+	if err != nil {
+		msg := strings.TrimSpace(string(out))
+		if len(msg) > 200 {
+			msg = msg[:200] + "..."
+		}
+		if msg != "" {
+			return fmt.Errorf("%w: %s", err, msg)
+		}
+		return err
+	}
+	return nil
+}
+
+// EngineOptions describe one tunnel to start.
+type EngineOptions struct {
+	Name      string         // tunnel name, for messages
+	Interface string         // interface name to ask CreateTUN for
+	Config    *config.Config // full config, keys included
+	// AllowScripts permits PreUp/PostUp/PreDown/PostDown commands.
+	AllowScripts bool
+	Deps         Deps
+	Logger       Logger
+}
+
+// Engine is one running tunnel: a wireguard-go device on a TUN interface
+// with its network settings applied. Start brings it up in one linear
+// sequence; Close and a failed Start share one teardown.
+type Engine struct {
+	name    string
+	cfg     *config.Config
+	deps    Deps
+	log     Logger
+	scripts bool
+
+	mu       sync.Mutex
+	tun      tun.Device
+	dev      *device.Device
+	ifname   string
+	applied  bool // Network.Apply was attempted: undo it
+	settings platform.Settings
+	closed   bool
+}
+
+// scriptsHint is added to ErrScriptsOff: how an administrator enables
+// scripts.
+const scriptsHint = "an administrator can allow them by starting the service with --allow-scripts"
+
+// CheckScripts returns an error wrapping ErrScriptsOff when cfg has
+// PreUp/PostUp/PreDown/PostDown commands and scripts are not allowed.
+func CheckScripts(cfg *config.Config, allowed bool) error {
+	in := cfg.Interface
+	if allowed || len(in.PreUp)+len(in.PostUp)+len(in.PreDown)+len(in.PostDown) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w (the config has PreUp/PostUp/PreDown/PostDown commands; %s)", ErrScriptsOff, scriptsHint)
+}
+
+// StartEngine brings a tunnel up: resolve endpoints, PreUp, create the TUN,
+// start the device, set its config over UAPI, apply addresses, routes, DNS
+// and MTU, bring the device up, PostUp. On failure it tears down whatever
+// was done, in reverse order, and returns a *StepError.
+func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
+	if opts.Deps.Network == nil {
+		return nil, errors.New("start engine: no platform network")
+	}
+	e := &Engine{
+		name:    opts.Name,
+		cfg:     opts.Config,
+		deps:    opts.Deps.withDefaults(),
+		log:     opts.Logger,
+		scripts: opts.AllowScripts,
+	}
+	if err := e.up(ctx, opts.Interface); err != nil {
+		// The teardown must run even when ctx was what failed us.
+		if terr := e.teardown(context.WithoutCancel(ctx), false); terr != nil {
+			e.log.errorf("teardown after failed start: %v", terr)
+		}
+		return nil, err
+	}
+	return e, nil
+}
+
+func (e *Engine) up(ctx context.Context, ifname string) error {
+	fail := func(step Step, err error) error { return &StepError{Step: step, Err: err} }
+	cfg := e.cfg
+
+	if err := CheckScripts(cfg, e.scripts); err != nil {
+		return fail(StepScripts, err)
+	}
+
+	endpoints, err := e.resolveEndpoints(ctx)
+	if err != nil {
+		return fail(StepResolve, err)
+	}
+
+	// The name is known only after CreateTUN on macOS (utunN), so PreUp sees
+	// the requested name, as with wg-quick on macOS.
+	if err := e.runScripts(ctx, cfg.Interface.PreUp, ifname); err != nil {
+		return fail(StepPreUp, err)
+	}
+
+	mtu := defaultTUNMTU
+	if cfg.Interface.MTU != 0 {
+		mtu = int(cfg.Interface.MTU)
+	}
+	t, err := e.deps.CreateTUN(ifname, mtu)
+	if err != nil {
+		return fail(StepCreateTUN, fmt.Errorf("create %s: %w", ifname, err))
+	}
+	e.mu.Lock()
+	e.tun = t
+	e.mu.Unlock()
+	if real, err := t.Name(); err == nil && real != "" {
+		ifname = real
+	}
+	dlog := e.log.prefixed("device: ")
+	dev := device.NewDevice(t, e.deps.NewBind(), &device.Logger{
+		Verbosef: orDiscard(dlog.Verbosef),
+		Errorf:   orDiscard(dlog.Errorf),
+	})
+	e.mu.Lock()
+	e.dev = dev
+	e.ifname = ifname
+	e.mu.Unlock()
+
+	fwmark := needFwMark(cfg)
+	if err := dev.IpcSet(uapiConfig(cfg, endpoints, fwmark)); err != nil {
+		// IpcSet errors name the failing key, never its value.
+		return fail(StepSetConfig, fmt.Errorf("configure %s: %w", ifname, err))
+	}
+
+	s := settingsFor(cfg, endpoints, fwmark)
+	e.mu.Lock()
+	e.applied = true
+	e.settings = s
+	e.mu.Unlock()
+	if err := e.deps.Network.Apply(ctx, ifname, s); err != nil {
+		return fail(StepNetwork, fmt.Errorf("configure %s: %w", ifname, err))
+	}
+
+	if err := dev.Up(); err != nil {
+		return fail(StepUp, fmt.Errorf("bring %s up: %w", ifname, err))
+	}
+
+	if err := e.runScripts(ctx, cfg.Interface.PostUp, ifname); err != nil {
+		return fail(StepPostUp, err)
+	}
+	e.log.verbosef("tunnel %s is up on %s", e.name, ifname)
+	return nil
+}
+
+func orDiscard(f func(string, ...any)) func(string, ...any) {
+	if f == nil {
+		return device.DiscardLogf
+	}
+	return f
+}
+
+// Interface returns the OS interface name of the running tunnel.
+func (e *Engine) Interface() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.ifname
+}
+
+// Settings returns what was given to Network.Apply.
+func (e *Engine) Settings() platform.Settings {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.settings
+}
+
+// Close brings the tunnel down: PreDown, device down, network settings
+// removed, device and TUN closed, PostDown. It runs every step even when
+// one fails and returns the errors joined. Closing twice does nothing.
+func (e *Engine) Close(ctx context.Context) error {
+	return e.teardown(ctx, true)
+}
+
+// teardown undoes the up sequence in reverse order. withScripts runs
+// PreDown/PostDown, which wg-quick does on down but not on a failed up.
+func (e *Engine) teardown(ctx context.Context, withScripts bool) error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	dev, t, ifname, applied := e.dev, e.tun, e.ifname, e.applied
+	e.mu.Unlock()
+
+	var errs []error
+	if withScripts {
+		if err := e.runScripts(ctx, e.cfg.Interface.PreDown, ifname); err != nil {
+			errs = append(errs, fmt.Errorf("pre-down: %w", err))
+		}
+	}
+	if dev != nil {
+		if err := dev.Down(); err != nil {
+			errs = append(errs, fmt.Errorf("bring %s down: %w", ifname, err))
+		}
+	}
+	if applied {
+		if err := e.deps.Network.Apply(ctx, ifname, platform.Settings{}); err != nil {
+			errs = append(errs, fmt.Errorf("remove settings of %s: %w", ifname, err))
+		}
+	}
+	if dev != nil {
+		dev.Close() // closes the TUN too
+	} else if t != nil {
+		if err := t.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close %s: %w", ifname, err))
+		}
+	}
+	if withScripts {
+		if err := e.runScripts(ctx, e.cfg.Interface.PostDown, ifname); err != nil {
+			errs = append(errs, fmt.Errorf("post-down: %w", err))
+		}
+	}
+	if len(errs) == 0 {
+		e.log.verbosef("tunnel %s is down", e.name)
+	}
+	return errors.Join(errs...)
+}
+
+// Stats reads the peers' live figures from the device.
+func (e *Engine) Stats() ([]PeerStats, error) {
+	e.mu.Lock()
+	dev, closed := e.dev, e.closed
+	e.mu.Unlock()
+	if dev == nil || closed {
+		return nil, errors.New("read stats: tunnel is not running")
+	}
+	// IpcGet also prints private_key=; parseUAPIStats skips it and the
+	// text goes nowhere else.
+	text, err := dev.IpcGet()
+	if err != nil {
+		return nil, fmt.Errorf("read stats: %w", err)
+	}
+	return parseUAPIStats(text)
+}
+
+func (e *Engine) runScripts(ctx context.Context, cmds []string, ifname string) error {
+	for i, c := range cmds {
+		cmd := strings.ReplaceAll(c, "%i", ifname)
+		e.log.verbosef("run script %d of %d", i+1, len(cmds))
+		if err := e.deps.RunScript(ctx, cmd); err != nil {
+			return fmt.Errorf("command %d of %d: %w", i+1, len(cmds), err)
+		}
+	}
+	return nil
+}
+
+// resolveEndpoints returns each peer's endpoint as an address (the zero
+// AddrPort for a peer without one). Host names are resolved now, IPv4
+// preferred, as wg-quick does.
+func (e *Engine) resolveEndpoints(ctx context.Context) ([]netip.AddrPort, error) {
+	out := make([]netip.AddrPort, len(e.cfg.Peers))
+	for i, p := range e.cfg.Peers {
+		if p.Endpoint.IsZero() {
+			continue
+		}
+		addr, err := netip.ParseAddr(p.Endpoint.Host)
+		if err != nil {
+			addrs, rerr := e.deps.Resolve(ctx, p.Endpoint.Host)
+			if rerr != nil {
+				return nil, fmt.Errorf("look up %s: %w", p.Endpoint.Host, rerr)
+			}
+			var ok bool
+			if addr, ok = pickAddr(addrs); !ok {
+				return nil, fmt.Errorf("look up %s: no addresses", p.Endpoint.Host)
+			}
+		}
+		out[i] = netip.AddrPortFrom(addr.Unmap(), p.Endpoint.Port)
+	}
+	return out, nil
+}
+
+// pickAddr prefers the first IPv4 address, else the first valid one.
+func pickAddr(addrs []netip.Addr) (netip.Addr, bool) {
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap(), true
+		}
+	}
+	for _, a := range addrs {
+		if a.IsValid() {
+			return a, true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+// hasDefaultRoute reports whether any peer routes 0.0.0.0/0 or ::/0.
+func hasDefaultRoute(cfg *config.Config) bool {
+	for _, p := range cfg.Peers {
+		for _, pfx := range p.AllowedIPs {
+			if pfx.Bits() == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// needFwMark returns the fwmark the device needs: the config's, or
+// DefaultFwMark for a full tunnel whose Table is automatic (its policy
+// rules tell the tunnel's own packets apart by the mark), else zero.
+func needFwMark(cfg *config.Config) uint32 {
+	if cfg.Interface.FwMark != 0 {
+		return cfg.Interface.FwMark
+	}
+	if t := cfg.Interface.Table; (t == "" || t == "auto") && hasDefaultRoute(cfg) {
+		return DefaultFwMark
+	}
+	return 0
+}
+
+// settingsFor is what the platform must do for cfg.
+func settingsFor(cfg *config.Config, endpoints []netip.AddrPort, fwmark uint32) platform.Settings {
+	s := platform.Settings{
+		Addresses: append([]netip.Prefix(nil), cfg.Interface.Addresses...),
+		Table:     cfg.Interface.Table,
+		FwMark:    fwmark,
+		MTU:       int(cfg.Interface.MTU),
+		DNS:       append([]netip.Addr(nil), cfg.Interface.DNS...),
+		DNSSearch: append([]string(nil), cfg.Interface.DNSSearch...),
+	}
+	seen := map[netip.Prefix]bool{}
+	for _, p := range cfg.Peers {
+		for _, pfx := range p.AllowedIPs {
+			pfx = pfx.Masked()
+			if !seen[pfx] {
+				seen[pfx] = true
+				s.Routes = append(s.Routes, pfx)
+			}
+		}
+	}
+	for _, ep := range endpoints {
+		if ep.IsValid() {
+			s.Endpoints = append(s.Endpoints, ep)
+		}
+	}
+	return s
+}

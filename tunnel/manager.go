@@ -1,0 +1,539 @@
+package tunnel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wgdesk/wgdesk/config"
+)
+
+// DefaultStateDir is where the service keeps its tunnels and journal.
+const DefaultStateDir = "/var/lib/wgdesk"
+
+// ManagerOptions configure a Manager.
+type ManagerOptions struct {
+	// StateDir holds tunnels/<name>.conf (default DefaultStateDir; created
+	// with mode 0700).
+	StateDir string
+	// Deps are the engine's side effects; Deps.Network is required (the
+	// service passes platform.New's result after calling its Recover).
+	Deps Deps
+	// AllowScripts permits PreUp/PostUp/PreDown/PostDown commands (the
+	// service flag --allow-scripts). Off by default: they run as root.
+	AllowScripts bool
+	Logger       Logger
+	// StatsInterval is how often EventStats is pushed for each active
+	// tunnel (default 1s).
+	StatsInterval time.Duration
+}
+
+// subscriberBuffer is how many events a subscriber may fall behind before
+// it misses some.
+const subscriberBuffer = 64
+
+// Manager implements Service: it stores tunnels, runs an Engine for each
+// active one and tells subscribers about every change.
+//
+// Each tunnel moves inactive -> activating -> active -> deactivating ->
+// inactive, or activating -> failed when its start fails (the engine has
+// torn down by then); a failed tunnel can be started again. Transitions
+// happen under mu; the slow engine work runs outside it while the tunnel's
+// busy channel is set, so concurrent calls on one tunnel wait for each
+// other instead of racing.
+type Manager struct {
+	opts  ManagerOptions
+	deps  Deps
+	log   Logger
+	store *store
+
+	mu      sync.Mutex
+	tunnels map[string]*managed
+	subs    map[int]chan Event
+	nextSub int
+	closed  bool
+	stats   sync.WaitGroup
+}
+
+var _ Service = (*Manager)(nil)
+
+// managed is one stored tunnel and its run-time state, guarded by
+// Manager.mu.
+type managed struct {
+	name      string
+	cfg       *config.Config // nil when the file did not load
+	loadErr   error
+	state     State
+	reason    string
+	since     time.Time
+	engine    *Engine
+	ifname    string
+	peers     []PeerStats
+	busy      chan struct{} // set while starting or stopping; closed when done
+	stopStats chan struct{}
+}
+
+// NewManager opens the store in opts.StateDir and lists its tunnels, all
+// inactive. A file that does not load is logged and listed as failed with
+// the reason.
+func NewManager(opts ManagerOptions) (*Manager, error) {
+	if opts.StateDir == "" {
+		opts.StateDir = DefaultStateDir
+	}
+	if opts.StatsInterval <= 0 {
+		opts.StatsInterval = time.Second
+	}
+	if opts.Deps.Network == nil {
+		return nil, errors.New("new manager: no platform network in Deps")
+	}
+	st, err := openStore(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := st.load()
+	if err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		opts:    opts,
+		deps:    opts.Deps.withDefaults(),
+		log:     opts.Logger,
+		store:   st,
+		tunnels: map[string]*managed{},
+		subs:    map[int]chan Event{},
+	}
+	now := time.Now()
+	for _, l := range loaded {
+		t := &managed{name: l.name, cfg: l.cfg, state: StateInactive, since: now}
+		if l.err != nil {
+			m.log.errorf("tunnel %s: %v", l.name, l.err)
+			t.loadErr = l.err
+			t.state = StateFailed
+			t.reason = l.err.Error()
+		}
+		m.tunnels[l.name] = t
+	}
+	return m, nil
+}
+
+// Import stores cfg under name.
+func (m *Manager) Import(name string, cfg *config.Config) error {
+	if err := CheckName(name); err != nil {
+		return err
+	}
+	if cfg == nil {
+		return fmt.Errorf("import %s: no config", name)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return fmt.Errorf("import %s: %w", name, errClosed)
+	}
+	if _, ok := m.tunnels[name]; ok {
+		return fmt.Errorf("import %s: %w", name, ErrExists)
+	}
+	cfg = cfg.Clone()
+	// Saving under the lock keeps two imports of one name from racing on
+	// the file; it is one small write.
+	if err := m.store.save(name, cfg); err != nil {
+		return err
+	}
+	t := &managed{name: name, cfg: cfg, state: StateInactive, since: time.Now()}
+	m.tunnels[name] = t
+	m.emitLocked(EventAdded, t)
+	return nil
+}
+
+var errClosed = errors.New("tunnel manager is closed")
+
+// List returns every stored tunnel, sorted by name.
+func (m *Manager) List() []TunnelInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := make([]TunnelInfo, 0, len(m.tunnels))
+	for _, t := range m.tunnels {
+		out = append(out, infoOf(t))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// Get returns one tunnel, with fresh figures when it is active.
+func (m *Manager) Get(name string) (TunnelInfo, error) {
+	m.mu.Lock()
+	t, ok := m.tunnels[name]
+	if !ok {
+		m.mu.Unlock()
+		return TunnelInfo{}, fmt.Errorf("get %s: %w", name, ErrNotFound)
+	}
+	eng := t.engine
+	if eng == nil || t.state != StateActive {
+		defer m.mu.Unlock()
+		return infoOf(t), nil
+	}
+	m.mu.Unlock()
+
+	peers, err := eng.Stats()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err == nil && t.engine == eng {
+		t.peers = peers
+	}
+	return infoOf(t), nil
+}
+
+// Config returns the full stored config, keys included.
+func (m *Manager) Config(name string) (*config.Config, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tunnels[name]
+	if !ok {
+		return nil, fmt.Errorf("config of %s: %w", name, ErrNotFound)
+	}
+	if t.cfg == nil {
+		return nil, t.loadErr
+	}
+	return t.cfg.Clone(), nil
+}
+
+// Up activates a tunnel and returns when it is active or failed. It is a
+// no-op for an active tunnel; it waits for a start or stop under way.
+func (m *Manager) Up(ctx context.Context, name string) error {
+	for {
+		m.mu.Lock()
+		if m.closed {
+			m.mu.Unlock()
+			return fmt.Errorf("up %s: %w", name, errClosed)
+		}
+		t, ok := m.tunnels[name]
+		if !ok {
+			m.mu.Unlock()
+			return fmt.Errorf("up %s: %w", name, ErrNotFound)
+		}
+		if wait := t.busy; wait != nil {
+			m.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("up %s: %w", name, ctx.Err())
+			}
+		}
+		if t.state == StateActive {
+			m.mu.Unlock()
+			return nil
+		}
+		if t.cfg == nil {
+			m.mu.Unlock()
+			return fmt.Errorf("up %s: %w", name, t.loadErr)
+		}
+		if err := m.conflictLocked(t); err != nil {
+			m.mu.Unlock()
+			return err
+		}
+		ifname := interfaceName(name, func(n string) bool {
+			return m.ifnameInUseLocked(n) || m.deps.InterfaceExists(n)
+		})
+		done := make(chan struct{})
+		t.busy = done
+		t.ifname = ifname
+		m.setStateLocked(t, StateActivating, "")
+		cfg := t.cfg.Clone()
+		m.mu.Unlock()
+
+		eng, err := StartEngine(ctx, EngineOptions{
+			Name:         name,
+			Interface:    ifname,
+			Config:       cfg,
+			AllowScripts: m.opts.AllowScripts,
+			Deps:         m.deps,
+			Logger:       m.log.prefixed("tunnel " + name + ": "),
+		})
+
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t.busy = nil
+		close(done)
+		if err != nil {
+			t.ifname = ""
+			m.setStateLocked(t, StateFailed, err.Error())
+			m.log.errorf("tunnel %s: start failed: %v", name, err)
+			return fmt.Errorf("up %s: %w", name, err)
+		}
+		t.engine = eng
+		t.ifname = eng.Interface()
+		t.stopStats = make(chan struct{})
+		m.stats.Add(1)
+		go m.watchStats(t, eng, t.stopStats)
+		m.setStateLocked(t, StateActive, "")
+		return nil
+	}
+}
+
+// Down deactivates a tunnel. Down of an inactive tunnel does nothing; Down
+// of a failed one clears its error. The teardown runs to its end even when
+// ctx is cancelled, so that no routes or DNS changes are left behind.
+func (m *Manager) Down(ctx context.Context, name string) error {
+	for {
+		m.mu.Lock()
+		t, ok := m.tunnels[name]
+		if !ok {
+			m.mu.Unlock()
+			return fmt.Errorf("down %s: %w", name, ErrNotFound)
+		}
+		if wait := t.busy; wait != nil {
+			m.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("down %s: %w", name, ctx.Err())
+			}
+		}
+		switch t.state {
+		case StateInactive:
+			m.mu.Unlock()
+			return nil
+		case StateFailed:
+			if t.cfg != nil { // a file that did not load stays failed
+				m.setStateLocked(t, StateInactive, "")
+			}
+			m.mu.Unlock()
+			return nil
+		}
+		eng := t.engine
+		done := make(chan struct{})
+		t.busy = done
+		close(t.stopStats)
+		t.stopStats = nil
+		m.setStateLocked(t, StateDeactivating, "")
+		m.mu.Unlock()
+
+		err := eng.Close(context.WithoutCancel(ctx))
+
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		t.busy = nil
+		close(done)
+		t.engine = nil
+		t.ifname = ""
+		t.peers = nil
+		m.setStateLocked(t, StateInactive, "")
+		if err != nil {
+			m.log.errorf("tunnel %s: stop: %v", name, err)
+			return fmt.Errorf("down %s: %w", name, err)
+		}
+		return nil
+	}
+}
+
+// Delete removes a stored tunnel; ErrActive unless it is inactive or
+// failed.
+func (m *Manager) Delete(name string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.tunnels[name]
+	if !ok {
+		return fmt.Errorf("delete %s: %w", name, ErrNotFound)
+	}
+	if t.busy != nil || (t.state != StateInactive && t.state != StateFailed) {
+		return fmt.Errorf("delete %s: %w", name, ErrActive)
+	}
+	if err := m.store.remove(name); err != nil {
+		return err
+	}
+	delete(m.tunnels, name)
+	m.emitLocked(EventRemoved, t)
+	return nil
+}
+
+// Subscribe returns a channel of events. Events that do not fit in its
+// buffer are dropped for that subscriber. The channel is closed by cancel
+// or by Close.
+func (m *Manager) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, subscriberBuffer)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		close(ch)
+		return ch, func() {}
+	}
+	id := m.nextSub
+	m.nextSub++
+	m.subs[id] = ch
+	return ch, func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if c, ok := m.subs[id]; ok {
+			delete(m.subs, id)
+			close(c)
+		}
+	}
+}
+
+// Close deactivates every tunnel, waits for the figures watchers to stop
+// and closes the subscribers' channels. Afterwards Up and Import fail.
+func (m *Manager) Close(ctx context.Context) error {
+	m.mu.Lock()
+	m.closed = true
+	names := make([]string, 0, len(m.tunnels))
+	for n := range m.tunnels {
+		names = append(names, n)
+	}
+	m.mu.Unlock()
+	sort.Strings(names)
+
+	var errs []error
+	for _, n := range names {
+		if err := m.Down(ctx, n); err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	m.stats.Wait()
+
+	m.mu.Lock()
+	for id, ch := range m.subs {
+		delete(m.subs, id)
+		close(ch)
+	}
+	m.mu.Unlock()
+	return errors.Join(errs...)
+}
+
+// watchStats pushes EventStats every StatsInterval while eng runs.
+func (m *Manager) watchStats(t *managed, eng *Engine, stop <-chan struct{}) {
+	defer m.stats.Done()
+	tick := time.NewTicker(m.opts.StatsInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tick.C:
+		}
+		peers, err := eng.Stats()
+		if err != nil {
+			m.log.verbosef("tunnel %s: %v", t.name, err)
+			continue
+		}
+		m.mu.Lock()
+		if t.engine == eng && t.state == StateActive {
+			t.peers = peers
+			m.emitLocked(EventStats, t)
+		}
+		m.mu.Unlock()
+	}
+}
+
+func (m *Manager) setStateLocked(t *managed, s State, reason string) {
+	t.state = s
+	t.reason = reason
+	t.since = time.Now()
+	m.emitLocked(EventState, t)
+}
+
+// emitLocked sends an event to every subscriber that has room for it.
+func (m *Manager) emitLocked(kind EventKind, t *managed) {
+	ev := Event{Kind: kind, Tunnel: infoOf(t), Time: time.Now()}
+	for _, ch := range m.subs {
+		select {
+		case ch <- ev:
+		default: // a slow subscriber misses this one
+		}
+	}
+}
+
+// infoOf describes t for callers: the config redacted, the figures copied.
+func infoOf(t *managed) TunnelInfo {
+	info := TunnelInfo{
+		Name:      t.name,
+		State:     t.state,
+		Error:     t.reason,
+		Interface: t.ifname,
+		Peers:     append([]PeerStats(nil), t.peers...),
+		Since:     t.since,
+	}
+	if t.state != StateActive && t.state != StateActivating && t.state != StateDeactivating {
+		info.Interface = ""
+	}
+	if t.cfg != nil {
+		info.Config = t.cfg.Redact()
+	}
+	return info
+}
+
+func (m *Manager) ifnameInUseLocked(name string) bool {
+	for _, t := range m.tunnels {
+		if t.ifname == name && (t.busy != nil || t.engine != nil) {
+			return true
+		}
+	}
+	return false
+}
+
+// conflictLocked refuses to start t when its addresses or AllowedIPs
+// overlap those of a tunnel that is running (or starting or stopping):
+// the routes would fight. Two full tunnels overlap on 0.0.0.0/0 or ::/0.
+func (m *Manager) conflictLocked(t *managed) error {
+	mine := prefixesOf(t.cfg)
+	others := make([]*managed, 0, len(m.tunnels))
+	for _, o := range m.tunnels {
+		if o != t && o.cfg != nil && (o.busy != nil || o.engine != nil) {
+			others = append(others, o)
+		}
+	}
+	sort.Slice(others, func(i, j int) bool { return others[i].name < others[j].name })
+	for _, o := range others {
+		var clash []string
+		for _, a := range mine {
+			for _, b := range prefixesOf(o.cfg) {
+				if !a.Overlaps(b) {
+					continue
+				}
+				if a == b {
+					clash = append(clash, a.String())
+				} else {
+					clash = append(clash, a.String()+" ~ "+b.String())
+				}
+			}
+		}
+		if len(clash) > 0 {
+			const show = 4
+			more := ""
+			if len(clash) > show {
+				more = fmt.Sprintf(" and %d more", len(clash)-show)
+				clash = clash[:show]
+			}
+			return fmt.Errorf("%w: %s and %s overlap on %s%s", ErrConflict, t.name, o.name, strings.Join(clash, ", "), more)
+		}
+	}
+	return nil
+}
+
+// prefixesOf returns the networks a tunnel claims: its interface
+// addresses' networks and its peers' AllowedIPs, without duplicates.
+func prefixesOf(cfg *config.Config) []netip.Prefix {
+	seen := map[netip.Prefix]bool{}
+	var out []netip.Prefix
+	add := func(p netip.Prefix) {
+		p = p.Masked()
+		if p.IsValid() && !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, a := range cfg.Interface.Addresses {
+		add(a)
+	}
+	for _, p := range cfg.Peers {
+		for _, a := range p.AllowedIPs {
+			add(a)
+		}
+	}
+	return out
+}

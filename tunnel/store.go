@@ -1,0 +1,156 @@
+package tunnel
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+
+	"github.com/wgdesk/wgdesk/config"
+)
+
+// validName is the rule for tunnel names: safe as a file name on every OS
+// and in URLs, and the wg-quick character set.
+var validName = regexp.MustCompile(`^[a-zA-Z0-9_=+.-]{1,32}$`)
+
+// CheckName returns an error wrapping ErrBadName unless name is a valid
+// tunnel name: 1 to 32 of the characters a-z A-Z 0-9 _ = + . - and not
+// "." or "..".
+func CheckName(name string) error {
+	if !validName.MatchString(name) || name == "." || name == ".." {
+		return fmt.Errorf("%w %q: use 1 to 32 letters, digits or _=+.-", ErrBadName, name)
+	}
+	return nil
+}
+
+const confExt = ".conf"
+
+// store keeps each tunnel's config as <dir>/<name>.conf, mode 0600, in
+// wg-quick text (config.Marshal), replaced atomically.
+type store struct {
+	dir string
+}
+
+// storedTunnel is one file read back at start: cfg, or err if it is
+// unusable.
+type storedTunnel struct {
+	name string
+	cfg  *config.Config
+	err  error
+}
+
+// openStore creates stateDir and stateDir/tunnels with mode 0700.
+func openStore(stateDir string) (*store, error) {
+	dir := filepath.Join(stateDir, "tunnels")
+	for _, d := range []string{stateDir, dir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("create state directory: %w", err)
+		}
+		// MkdirAll leaves an existing directory as it is; the tunnels hold
+		// private keys, so tighten it.
+		if err := os.Chmod(d, 0o700); err != nil {
+			return nil, fmt.Errorf("secure state directory: %w", err)
+		}
+	}
+	return &store{dir: dir}, nil
+}
+
+func (s *store) path(name string) string { return filepath.Join(s.dir, name+confExt) }
+
+// load reads every stored tunnel, sorted by name. A file that does not
+// parse is returned with its error rather than failing the whole load.
+func (s *store) load() ([]storedTunnel, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("read tunnel store: %w", err)
+	}
+	var out []storedTunnel
+	for _, e := range entries {
+		fname := e.Name()
+		name, ok := strings.CutSuffix(fname, confExt)
+		if !ok || !e.Type().IsRegular() || CheckName(name) != nil {
+			continue // temp files, strays
+		}
+		t := storedTunnel{name: name}
+		data, err := os.ReadFile(filepath.Join(s.dir, fname))
+		if err == nil {
+			t.cfg, _, err = config.Parse(data)
+		}
+		if err != nil {
+			t.cfg, t.err = nil, fmt.Errorf("load %s: %w", fname, err)
+		}
+		out = append(out, t)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out, nil
+}
+
+// save writes cfg under name atomically: a temp file in the same directory,
+// fsync, rename over the old file, fsync the directory.
+func (s *store) save(name string, cfg *config.Config) error {
+	f, err := os.CreateTemp(s.dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	// CreateTemp makes 0600 files; say so anyway, against a changed umask
+	// or a future Go.
+	if err := f.Chmod(0o600); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if _, err := f.Write(cfg.Marshal()); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	if err := os.Rename(tmp, s.path(name)); err != nil {
+		return fmt.Errorf("save %s: %w", name, err)
+	}
+	ok = true
+	return s.syncDir()
+}
+
+// remove deletes a stored tunnel; a missing file is not an error.
+func (s *store) remove(name string) error {
+	if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", name, err)
+	}
+	return s.syncDir()
+}
+
+// syncDir makes a rename or removal durable. Windows cannot open a
+// directory for syncing; there the rename is already durable enough.
+func (s *store) syncDir() error {
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return fmt.Errorf("sync tunnel store: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !ignoreDirSyncError(err) {
+		return fmt.Errorf("sync tunnel store: %w", err)
+	}
+	return nil
+}
+
+// ignoreDirSyncError: Windows cannot flush a directory handle, and some
+// file systems answer EINVAL; the rename itself has happened either way.
+func ignoreDirSyncError(err error) bool {
+	return runtime.GOOS == "windows" || errors.Is(err, syscall.EINVAL)
+}
