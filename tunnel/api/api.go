@@ -1,0 +1,205 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel"
+)
+
+// DefaultSocket is where the service listens unless told otherwise.
+const DefaultSocket = "/run/wgdesk/wgdesk.sock"
+
+// Version is the API version this package speaks, the number after /v in
+// every path.
+const Version = 1
+
+// Group is the group whose members may use the API besides root.
+const Group = "wgdesk"
+
+// Stable error codes. Clients compare these, never the message text.
+const (
+	CodeNotFound         = "not_found"
+	CodeExists           = "exists"
+	CodeActive           = "active"
+	CodeBadName          = "bad_name"
+	CodeConflict         = "conflict"
+	CodeScriptsDisabled  = "scripts_disabled"
+	CodeBadConfig        = "bad_config"
+	CodePermissionDenied = "permission_denied"
+	CodeUnsupported      = "unsupported"
+	CodeBadRequest       = "bad_request"
+	CodeInternal         = "internal"
+)
+
+// accessHint is what a refused caller is told to do.
+const accessHint = "ask an administrator to add you to the wgdesk group (sudo usermod -aG wgdesk $USER) and log in again"
+
+// Error is an error answer of the API. Errors compare equal under
+// errors.Is when their codes are equal.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Line is the config line a bad_config error is about; 0 if none.
+	Line int `json:"line,omitempty"`
+	// Status is the HTTP status the answer came with (client side only).
+	Status int `json:"-"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is makes errors.Is(err, &Error{Code: c}) true for any error with code c.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// IsCode reports whether err is, or wraps, an API error with the code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
+// errorBody is the JSON envelope of an error answer.
+type errorBody struct {
+	Error *Error `json:"error"`
+}
+
+// toError maps an error from the service or the config parser to its API
+// code and HTTP status. It is the one place where that mapping lives.
+func toError(err error) (*Error, int) {
+	var apiErr *Error
+	if errors.As(err, &apiErr) {
+		return apiErr, statusOf(apiErr.Code)
+	}
+	var perr *config.ParseError
+	if errors.As(err, &perr) {
+		return &Error{Code: CodeBadConfig, Message: err.Error(), Line: perr.Line}, http.StatusUnprocessableEntity
+	}
+	code := CodeInternal
+	switch {
+	case errors.Is(err, tunnel.ErrNotFound):
+		code = CodeNotFound
+	case errors.Is(err, tunnel.ErrExists):
+		code = CodeExists
+	case errors.Is(err, tunnel.ErrActive):
+		code = CodeActive
+	case errors.Is(err, tunnel.ErrBadName):
+		code = CodeBadName
+	case errors.Is(err, tunnel.ErrConflict):
+		code = CodeConflict
+	case errors.Is(err, tunnel.ErrScriptsOff):
+		code = CodeScriptsDisabled
+	case errors.Is(err, tunnel.ErrUnsupported):
+		code = CodeUnsupported
+	case errors.Is(err, config.ErrNotConfig):
+		code = CodeBadConfig
+	}
+	return &Error{Code: code, Message: err.Error()}, statusOf(code)
+}
+
+func statusOf(code string) int {
+	switch code {
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeExists, CodeActive, CodeConflict:
+		return http.StatusConflict
+	case CodeBadName, CodeBadRequest:
+		return http.StatusBadRequest
+	case CodeBadConfig:
+		return http.StatusUnprocessableEntity
+	case CodeScriptsDisabled, CodePermissionDenied:
+		return http.StatusForbidden
+	case CodeUnsupported:
+		return http.StatusNotImplemented
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// VersionJSON answers GET /v1/version.
+type VersionJSON struct {
+	API     int    `json:"api"`
+	Version string `json:"version"`
+}
+
+// TunnelJSON is one tunnel as the API shows it. Config holds the redacted
+// config (public keys only) in the shape of `wgdesk parse --json`.
+type TunnelJSON struct {
+	Name      string          `json:"name"`
+	State     tunnel.State    `json:"state"`
+	Error     string          `json:"error,omitempty"`
+	Interface string          `json:"interface"`
+	Since     time.Time       `json:"since,omitzero"`
+	Config    json.RawMessage `json:"config,omitempty"`
+	Peers     []PeerJSON      `json:"peers"`
+}
+
+// PeerJSON holds the live figures of one peer of an active tunnel.
+type PeerJSON struct {
+	PublicKey     string    `json:"public_key"`
+	Endpoint      string    `json:"endpoint"`
+	RxBytes       uint64    `json:"rx_bytes"`
+	TxBytes       uint64    `json:"tx_bytes"`
+	LastHandshake time.Time `json:"last_handshake,omitzero"`
+}
+
+// WarningJSON is a parser warning about an imported config.
+type WarningJSON struct {
+	Line    int    `json:"line,omitempty"`
+	Key     string `json:"key,omitempty"`
+	Message string `json:"message"`
+}
+
+// ImportRequest is the body of POST /v1/tunnels.
+type ImportRequest struct {
+	Name   string `json:"name"`
+	Config string `json:"config"` // wg-quick text
+}
+
+// ImportResponse answers POST /v1/tunnels.
+type ImportResponse struct {
+	Tunnel   TunnelJSON    `json:"tunnel"`
+	Warnings []WarningJSON `json:"warnings"`
+}
+
+// ConfigResponse answers GET /v1/tunnels/{name}/config.
+type ConfigResponse struct {
+	Name   string `json:"name"`
+	Config string `json:"config"` // wg-quick text, private key included
+}
+
+// Event kinds on the event stream: the first line is always a snapshot,
+// the rest mirror tunnel.EventKind.
+const (
+	EventSnapshot = "snapshot"
+	EventState    = string(tunnel.EventState)
+	EventStats    = string(tunnel.EventStats)
+	EventAdded    = string(tunnel.EventAdded)
+	EventRemoved  = string(tunnel.EventRemoved)
+)
+
+// EventJSON is one line of GET /v1/events. A snapshot carries Tunnels (all
+// of them); every other kind carries the one Tunnel it is about.
+type EventJSON struct {
+	Kind    string       `json:"kind"`
+	Time    time.Time    `json:"time"`
+	Tunnel  *TunnelJSON  `json:"tunnel,omitempty"`
+	Tunnels []TunnelJSON `json:"tunnels,omitempty"`
+}
+
+func warningsJSON(ws []config.Warning) []WarningJSON {
+	out := make([]WarningJSON, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, WarningJSON{Line: w.Line, Key: w.Key, Message: w.Message})
+	}
+	return out
+}
+
+// Warning converts back to the config package's type.
+func (w WarningJSON) Warning() config.Warning {
+	return config.Warning{Line: w.Line, Key: w.Key, Message: w.Message}
+}

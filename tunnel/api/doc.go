@@ -1,0 +1,14 @@
+// Package api is the local control API of the wgdesk service: HTTP/1.1 with
+// JSON bodies over a Unix socket, and the client the CLI and the GUI use.
+//
+// Every path is under /v1/. Answers never carry private or preshared keys,
+// except GET /v1/tunnels/{name}/config, which exists for `wgdesk export`.
+// Errors carry a stable code (see the Code constants) that callers map to
+// their own text.
+//
+// Who may call is decided once per connection, when it is accepted, from
+// the kernel's view of the peer process (SO_PEERCRED on Linux,
+// LOCAL_PEERCRED on macOS): root, or a process in the group wgdesk. Every
+// other caller gets permission_denied on every endpoint but /v1/version.
+// Platforms without a credential source refuse everyone (fail closed).
+package api

@@ -1,0 +1,337 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel"
+)
+
+// Logger is where the server reports refused callers and failures. Either
+// field may be nil. Nothing logged carries a key.
+type Logger struct {
+	Verbosef func(format string, args ...any)
+	Errorf   func(format string, args ...any)
+}
+
+func (l Logger) verbosef(format string, args ...any) {
+	if l.Verbosef != nil {
+		l.Verbosef(format, args...)
+	}
+}
+
+func (l Logger) errorf(format string, args ...any) {
+	if l.Errorf != nil {
+		l.Errorf(format, args...)
+	}
+}
+
+// Options configure Serve. The zero value serves with the OS credential
+// check and shows no config in tunnel answers.
+type Options struct {
+	// Version is reported by GET /v1/version.
+	Version string
+	Logger  Logger
+	// ConfigJSON renders a redacted config for the "config" field of a
+	// tunnel answer (the CLI passes the `wgdesk parse --json` shape). The
+	// server redacts the config before calling it. Nil leaves the field out.
+	ConfigJSON func(c *config.Config) any
+	// Access decides who may call. Nil means the OS credentials of the
+	// peer, checked against root and the group wgdesk.
+	Access *Access
+	// ShutdownTimeout bounds the wait for requests in flight when ctx ends
+	// (default 10s). Event streams are closed at once.
+	ShutdownTimeout time.Duration
+}
+
+// maxBody bounds a request body: a config is at most 1 MiB of text, and
+// JSON escaping may double it.
+const maxBody = 2<<20 + 4096
+
+// Serve answers API requests on ln until ctx is done, then shuts down: event
+// streams end at once, other requests get ShutdownTimeout to finish. It
+// closes ln. It returns nil after a shutdown caused by ctx.
+func Serve(ctx context.Context, ln net.Listener, svc tunnel.Service, opts Options) error {
+	if opts.Access == nil {
+		opts.Access = &Access{}
+	}
+	if opts.ShutdownTimeout == 0 {
+		opts.ShutdownTimeout = 10 * time.Second
+	}
+	s := &server{svc: svc, opts: opts, closing: make(chan struct{})}
+	logSocketAccess(ln, opts.Logger)
+	hs := &http.Server{
+		Handler:           s.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, callerKey{}, s.opts.Access.check(c))
+		},
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve api: %w", err)
+	case <-ctx.Done():
+	}
+	s.closeOnce.Do(func() { close(s.closing) })
+	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	s.streams.Wait()
+	if err != nil {
+		hs.Close()
+		return fmt.Errorf("shut down api: %w", err)
+	}
+	return nil
+}
+
+type server struct {
+	svc       tunnel.Service
+	opts      Options
+	closing   chan struct{} // closed when the server shuts down
+	closeOnce sync.Once
+	streams   sync.WaitGroup // event streams in flight
+}
+
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/version", s.version)
+	mux.HandleFunc("GET /v1/tunnels", s.list)
+	mux.HandleFunc("POST /v1/tunnels", s.importTunnel)
+	mux.HandleFunc("GET /v1/tunnels/{name}", s.get)
+	mux.HandleFunc("DELETE /v1/tunnels/{name}", s.delete)
+	mux.HandleFunc("POST /v1/tunnels/{name}/up", s.up)
+	mux.HandleFunc("POST /v1/tunnels/{name}/down", s.down)
+	mux.HandleFunc("GET /v1/tunnels/{name}/config", s.config)
+	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, &Error{Code: CodeBadRequest, Message: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}, http.StatusNotFound)
+	})
+	return s.authorize(mux)
+}
+
+// authorize refuses callers the connection check did not allow, on every
+// path but /v1/version.
+func (s *server) authorize(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := r.Context().Value(callerKey{}).(caller)
+		if r.URL.Path == "/v1/version" || c.allowed {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.opts.Logger.errorf("refused %s %s from %s: %s", r.Method, r.URL.Path, c.cred, c.reason)
+		writeError(w, &Error{Code: CodePermissionDenied, Message: "permission denied: " + accessHint}, http.StatusForbidden)
+	})
+}
+
+func (s *server) version(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, VersionJSON{API: Version, Version: s.opts.Version})
+}
+
+func (s *server) list(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.tunnelsJSON(s.svc.List()))
+}
+
+func (s *server) get(w http.ResponseWriter, r *http.Request) {
+	info, err := s.svc.Get(r.PathValue("name"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
+}
+
+func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
+	var req ImportRequest
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(w, r, &Error{Code: CodeBadRequest, Message: "read import request: " + err.Error()})
+		return
+	}
+	if req.Name == "" {
+		s.fail(w, r, &Error{Code: CodeBadName, Message: "the tunnel needs a name"})
+		return
+	}
+	// Parse again here: the service trusts no client's validation.
+	cfg, warnings, err := config.Parse([]byte(req.Config))
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("config for %s: %w", req.Name, err))
+		return
+	}
+	if err := s.svc.Import(req.Name, cfg); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info, err := s.svc.Get(req.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.opts.Logger.verbosef("imported %s (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
+	writeJSON(w, http.StatusCreated, ImportResponse{Tunnel: s.tunnelJSON(info), Warnings: warningsJSON(warnings)})
+}
+
+func (s *server) up(w http.ResponseWriter, r *http.Request) {
+	s.change(w, r, "up", s.svc.Up)
+}
+
+func (s *server) down(w http.ResponseWriter, r *http.Request) {
+	s.change(w, r, "down", s.svc.Down)
+}
+
+func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f func(context.Context, string) error) {
+	name := r.PathValue("name")
+	s.opts.Logger.verbosef("%s %s requested by %s", what, name, callerOf(r).cred)
+	if err := f(r.Context(), name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info, err := s.svc.Get(name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
+}
+
+func (s *server) delete(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	if err := s.svc.Delete(name); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.opts.Logger.verbosef("deleted %s for %s", name, callerOf(r).cred)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// config is the one answer that carries a private key.
+func (s *server) config(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	cfg, err := s.svc.Config(name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.opts.Logger.verbosef("exported the config of %s, private key included, to %s", name, callerOf(r).cred)
+	writeJSON(w, http.StatusOK, ConfigResponse{Name: name, Config: string(cfg.Marshal())})
+}
+
+// eventWriteTimeout bounds one write to an event stream, so that a client
+// that stops reading cannot hold a goroutine forever.
+const eventWriteTimeout = 30 * time.Second
+
+func (s *server) events(w http.ResponseWriter, r *http.Request) {
+	s.streams.Add(1)
+	defer s.streams.Done()
+	// Subscribe before the snapshot so that no change falls between them.
+	events, cancel := s.svc.Subscribe()
+	defer cancel()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	send := func(ev EventJSON) bool {
+		rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
+		if err := enc.Encode(ev); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
+	if !send(EventJSON{Kind: EventSnapshot, Time: time.Now(), Tunnels: s.tunnelsJSON(s.svc.List())}) {
+		return
+	}
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-s.closing:
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			t := s.tunnelJSON(ev.Tunnel)
+			if !send(EventJSON{Kind: string(ev.Kind), Time: ev.Time, Tunnel: &t}) {
+				return
+			}
+		}
+	}
+}
+
+func (s *server) tunnelsJSON(infos []tunnel.TunnelInfo) []TunnelJSON {
+	out := make([]TunnelJSON, 0, len(infos))
+	for _, info := range infos {
+		out = append(out, s.tunnelJSON(info))
+	}
+	return out
+}
+
+func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
+	t := TunnelJSON{
+		Name:      info.Name,
+		State:     info.State,
+		Error:     info.Error,
+		Interface: info.Interface,
+		Since:     info.Since,
+		Peers:     make([]PeerJSON, 0, len(info.Peers)),
+	}
+	for _, p := range info.Peers {
+		t.Peers = append(t.Peers, PeerJSON{
+			PublicKey:     p.PublicKey.String(),
+			Endpoint:      p.Endpoint,
+			RxBytes:       p.RxBytes,
+			TxBytes:       p.TxBytes,
+			LastHandshake: p.LastHandshake,
+		})
+	}
+	if info.Config != nil && s.opts.ConfigJSON != nil {
+		// The service promises a redacted config; redact again anyway, a
+		// leaked key is worth more than a copy.
+		b, err := json.Marshal(s.opts.ConfigJSON(info.Config.Redact()))
+		if err != nil {
+			s.opts.Logger.errorf("encode the config of %s: %v", info.Name, err)
+		} else {
+			t.Config = b
+		}
+	}
+	return t
+}
+
+func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, status := toError(err)
+	if e.Code == CodeInternal {
+		s.opts.Logger.errorf("%s %s: %v", r.Method, r.URL.Path, err)
+	}
+	writeError(w, e, status)
+}
+
+func writeError(w http.ResponseWriter, e *Error, status int) {
+	writeJSON(w, status, errorBody{Error: &Error{Code: e.Code, Message: lowerFirst(e.Message), Line: e.Line}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// lowerFirst keeps messages in the API's lowercase style even when an
+// error from below starts with a capital.
+func lowerFirst(s string) string {
+	if s == "" || strings.ToLower(s[:1]) == s[:1] {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
