@@ -1,0 +1,186 @@
+package platform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// DefaultStateDir is where the journal lives when Options.StateDir is empty.
+const DefaultStateDir = "/var/lib/wgdesk"
+
+// journalEntry is what an implementation owns on one interface: everything
+// it added and must undo. It is written before each change, so after a
+// crash it may name things that were never made; undoing tolerates that.
+type journalEntry struct {
+	Interface string         `json:"interface"`
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	Routes    []Route        `json:"routes,omitempty"`
+	Rules     []Rule         `json:"rules,omitempty"`
+	DNS       *dnsRecord     `json:"dns,omitempty"`
+}
+
+// dnsRecord says how DNS was changed for an interface and how to undo it.
+type dnsRecord struct {
+	Mode string `json:"mode"` // "direct", "resolvconf" or "resolved"
+	// Direct mode: the file and its original state, restored byte for byte.
+	Path     string `json:"path,omitempty"`
+	Existed  bool   `json:"existed,omitempty"`
+	Original []byte `json:"original,omitempty"`
+	Symlink  string `json:"symlink,omitempty"` // the file was this symlink
+	// Resolvconf mode: the record name given to resolvconf -a.
+	Record string `json:"record,omitempty"`
+	// Resolved mode: the link index given to systemd-resolved.
+	IfIndex int `json:"ifindex,omitempty"`
+}
+
+func (e *journalEntry) isEmpty() bool {
+	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Rules) == 0 && e.DNS == nil)
+}
+
+// union returns an entry owning everything in e and in p, the journal
+// state to write before moving from e to p.
+func (e *journalEntry) union(p Plan) *journalEntry {
+	u := &journalEntry{Interface: p.Interface, DNS: e.DNS}
+	u.Addresses = appendMissing(slices.Clone(e.Addresses), p.Addresses)
+	u.Routes = appendMissing(slices.Clone(e.Routes), p.Routes)
+	u.Rules = appendMissing(slices.Clone(e.Rules), p.Rules)
+	return u
+}
+
+func appendMissing[T comparable](dst, src []T) []T {
+	for _, v := range src {
+		if !slices.Contains(dst, v) {
+			dst = append(dst, v)
+		}
+	}
+	return dst
+}
+
+// journal stores one JSON file per interface in a directory.
+type journal struct {
+	dir string
+}
+
+func newJournal(stateDir string) journal {
+	if stateDir == "" {
+		stateDir = DefaultStateDir
+	}
+	return journal{dir: filepath.Join(stateDir, "platform")}
+}
+
+func (j journal) path(ifname string) (string, error) {
+	if ifname == "" || ifname == "." || ifname == ".." || strings.ContainsAny(ifname, "/\\\x00") {
+		return "", fmt.Errorf("invalid interface name %q", ifname)
+	}
+	return filepath.Join(j.dir, ifname+".json"), nil
+}
+
+// save writes e atomically (temporary file, fsync, rename, mode 0600), or
+// deletes the file when e is empty.
+func (j journal) save(e *journalEntry) error {
+	p, err := j.path(e.Interface)
+	if err != nil {
+		return err
+	}
+	if e.isEmpty() {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove journal %s: %w", p, err)
+		}
+		return nil
+	}
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode journal for %s: %w", e.Interface, err)
+	}
+	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+		return fmt.Errorf("create journal directory: %w", err)
+	}
+	if err := writeFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return nil
+}
+
+// load returns every journal entry left in the directory.
+func (j journal) load() ([]*journalEntry, error) {
+	files, err := filepath.Glob(filepath.Join(j.dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("list journal: %w", err)
+	}
+	var out []*journalEntry
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		e := new(journalEntry)
+		if err := json.Unmarshal(data, e); err != nil {
+			return nil, fmt.Errorf("decode journal %s: %w", f, err)
+		}
+		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.Interface != want {
+			return nil, fmt.Errorf("journal %s names interface %q", f, e.Interface)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// writeFileAtomic replaces path with data through a temporary file in the
+// same directory, so that a crash leaves either the old or the new file.
+func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err := f.Chmod(perm); err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	ok = true
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync() // best effort: make the rename itself durable
+		d.Close()
+	}
+	return nil
+}
+
+// notIn returns the elements of have that want lacks.
+func notIn[T comparable](have, want []T) []T {
+	var out []T
+	for _, v := range have {
+		if !slices.Contains(want, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func rulesNotIn(have, want []Rule) []Rule                    { return notIn(have, want) }
+func routesNotIn(have, want []Route) []Route                 { return notIn(have, want) }
+func prefixesNotIn(have, want []netip.Prefix) []netip.Prefix { return notIn(have, want) }

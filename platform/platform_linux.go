@@ -1,0 +1,241 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+)
+
+// New returns the Linux implementation: netlink for addresses, routes,
+// rules and the link, and a DNS mode chosen at first use (systemd-resolved,
+// resolvconf or the resolv.conf file itself).
+func New(opts Options) (Network, error) {
+	h, err := netlink.NewHandle()
+	if err != nil {
+		return nil, fmt.Errorf("open netlink: %w", err)
+	}
+	return newLinux(opts, linuxSeams{nl: h})
+}
+
+// linuxSeams are the side effects tests replace: the netlink handle (tests
+// pass one opened inside a network namespace), sysctl writes, commands and
+// the systemd-resolved connection.
+type linuxSeams struct {
+	nl       *netlink.Handle
+	sysctl   func(name, value string) error
+	run      commandRunner
+	lookPath func(string) (string, error)
+	resolved func() (resolvedAPI, error)
+	// renameOver replaces a file by renaming; tests make it fail as it
+	// does on a bind-mounted /etc/resolv.conf.
+	renameOver func(from, to string) error
+}
+
+type linuxNetwork struct {
+	opts    Options
+	seams   linuxSeams
+	journal journal
+
+	mu      sync.Mutex // serialises all changes and guards the fields below
+	owned   map[string]*journalEntry
+	dnsMode string // chosen at first use
+}
+
+func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
+	if opts.ResolvConf == "" {
+		opts.ResolvConf = "/etc/resolv.conf"
+	}
+	if s.sysctl == nil {
+		s.sysctl = writeProcSys
+	}
+	if s.run == nil {
+		s.run = execRunner
+	}
+	if s.lookPath == nil {
+		s.lookPath = execLookPath
+	}
+	if s.resolved == nil {
+		s.resolved = dialResolved
+	}
+	if s.renameOver == nil {
+		s.renameOver = os.Rename
+	}
+	return &linuxNetwork{
+		opts:    opts,
+		seams:   s,
+		journal: newJournal(opts.StateDir),
+		owned:   map[string]*journalEntry{},
+	}, nil
+}
+
+func (n *linuxNetwork) logf(format string, args ...any) {
+	if n.opts.Logger.Verbosef != nil {
+		n.opts.Logger.Verbosef("platform: "+format, args...)
+	}
+}
+
+func (n *linuxNetwork) errorf(format string, args ...any) {
+	if n.opts.Logger.Errorf != nil {
+		n.opts.Logger.Errorf("platform: "+format, args...)
+	}
+}
+
+// Apply implements Network.
+func (n *linuxNetwork) Apply(ctx context.Context, ifname string, s Settings) error {
+	p, err := NewPlan(ifname, s)
+	if err != nil {
+		return fmt.Errorf("plan %s: %w", ifname, err)
+	}
+	if _, err := n.journal.path(ifname); err != nil {
+		return err
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	prev := n.owned[ifname]
+	if prev == nil {
+		prev = &journalEntry{Interface: ifname}
+	}
+	cur, err := n.applyLocked(ctx, prev, p)
+	if cur.isEmpty() {
+		delete(n.owned, ifname)
+	} else {
+		n.owned[ifname] = cur
+	}
+	return err
+}
+
+// applyLocked moves interface state from what prev owns to plan p and
+// returns what is owned afterwards (on error: everything that may exist).
+func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Plan) (*journalEntry, error) {
+	ifname := p.Interface
+	// Record the union first: a crash from here on leaves a journal that
+	// names everything that might exist.
+	intent := prev.union(p)
+	if err := n.journal.save(intent); err != nil {
+		return prev, fmt.Errorf("journal %s: %w", ifname, err)
+	}
+
+	var link netlink.Link
+	if l, err := n.seams.nl.LinkByName(ifname); err == nil {
+		link = l
+	} else if !isNotFound(err) || p.Up {
+		return intent, fmt.Errorf("find interface %s: %w", ifname, err)
+	}
+
+	if err := ctx.Err(); err != nil {
+		return intent, err
+	}
+
+	// DNS goes first on the way down and last on the way up.
+	dnsRec := prev.DNS
+	if p.DNS.IsZero() {
+		if err := n.removeDNS(ctx, ifname, dnsRec); err != nil {
+			return intent, fmt.Errorf("remove dns for %s: %w", ifname, err)
+		}
+		dnsRec = nil
+		intent.DNS = nil
+	}
+	if err := n.removeRules(rulesNotIn(prev.Rules, p.Rules)); err != nil {
+		return intent, fmt.Errorf("remove rules for %s: %w", ifname, err)
+	}
+	if link != nil {
+		if err := n.removeRoutes(link, routesNotIn(prev.Routes, p.Routes)); err != nil {
+			return intent, fmt.Errorf("remove routes from %s: %w", ifname, err)
+		}
+		if err := n.removeAddrs(link, prefixesNotIn(prev.Addresses, p.Addresses)); err != nil {
+			return intent, fmt.Errorf("remove addresses from %s: %w", ifname, err)
+		}
+	}
+
+	if p.Up {
+		if err := n.setLink(link, p); err != nil {
+			return intent, fmt.Errorf("set link %s: %w", ifname, err)
+		}
+		if err := n.addAddrs(link, p.Addresses); err != nil {
+			return intent, fmt.Errorf("set addresses on %s: %w", ifname, err)
+		}
+		if err := n.addRoutes(link, p.Routes); err != nil {
+			return intent, fmt.Errorf("set routes on %s: %w", ifname, err)
+		}
+		if p.SrcValidMark {
+			// Not restored on removal, as wg-quick does: other tunnels
+			// may rely on it and it is harmless.
+			if err := n.seams.sysctl("net/ipv4/conf/all/src_valid_mark", "1"); err != nil {
+				return intent, fmt.Errorf("set src_valid_mark for %s: %w", ifname, err)
+			}
+		}
+		if err := n.addRules(p.Rules); err != nil {
+			return intent, fmt.Errorf("set rules for %s: %w", ifname, err)
+		}
+		if !p.DNS.IsZero() {
+			rec, err := n.setDNS(ctx, link, p, dnsRec, func(r *dnsRecord) error {
+				intent.DNS = r
+				return n.journal.save(intent)
+			})
+			if err != nil {
+				return intent, fmt.Errorf("set dns for %s: %w", ifname, err)
+			}
+			dnsRec = rec
+		}
+	}
+
+	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: p.Rules, DNS: dnsRec}
+	if err := n.journal.save(cur); err != nil {
+		return intent, fmt.Errorf("journal %s: %w", ifname, err)
+	}
+	return cur, nil
+}
+
+// Recover implements Network.
+func (n *linuxNetwork) Recover(ctx context.Context) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	entries, err := n.journal.load()
+	if err != nil {
+		return fmt.Errorf("recover: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		n.logf("recovering %s from an earlier run: %d addresses, %d routes, %d rules, dns %v",
+			e.Interface, len(e.Addresses), len(e.Routes), len(e.Rules), e.DNS != nil)
+		cur, err := n.applyLocked(ctx, e, Plan{Interface: e.Interface})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("recover %s: %w", e.Interface, err))
+			n.owned[e.Interface] = cur
+			continue
+		}
+		delete(n.owned, e.Interface)
+		n.deleteLeftoverLink(e.Interface)
+	}
+	return errors.Join(errs...)
+}
+
+// deleteLeftoverLink removes a tunnel interface that outlived its service.
+// A TUN normally dies with its process; only TUN and WireGuard links are
+// deleted so that a damaged journal cannot remove a real uplink.
+func (n *linuxNetwork) deleteLeftoverLink(ifname string) {
+	l, err := n.seams.nl.LinkByName(ifname)
+	if err != nil {
+		return
+	}
+	if t := l.Type(); t != "tuntap" && t != "wireguard" {
+		n.logf("leaving interface %s (type %s) in place", ifname, t)
+		return
+	}
+	if err := n.seams.nl.LinkDel(l); err != nil {
+		n.errorf("delete leftover interface %s: %v", ifname, err)
+		return
+	}
+	n.logf("deleted leftover interface %s", ifname)
+}
+
+// writeProcSys sets a sysctl through /proc/sys, in the network namespace of
+// the calling thread.
+func writeProcSys(name, value string) error {
+	return os.WriteFile(filepath.Join("/proc/sys", name), []byte(value), 0o644)
+}
