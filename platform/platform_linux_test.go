@@ -57,6 +57,8 @@ func requireNetns(t *testing.T) {
 func hostSnapshot(t *testing.T) string {
 	t.Helper()
 	var b strings.Builder
+	svm, _ := os.ReadFile("/proc/sys/net/ipv4/conf/all/src_valid_mark")
+	fmt.Fprintf(&b, "src_valid_mark %s", svm)
 	routes, err := netlink.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 	if err != nil {
 		t.Fatal(err)
