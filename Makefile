@@ -67,3 +67,26 @@ fuzz:
 
 clean:
 	rm -rf bin
+
+# ---- bench: wgdesk against wg-quick and plain veth (bench/README.md) ----
+# make bench [BENCH_SECONDS=3] [BENCH_RUNS=3] [BENCH_CLIENTS="wgdesk veth"] [SAVE=1]
+BENCH_SECONDS ?= 10
+BENCH_RUNS    ?= 3
+BENCH_CLIENTS ?= wgdesk wgquick_debian wgquick_newest veth
+SAVE          ?=
+BENCH_DEBS    := wireguard-go wireguard-tools iproute2 iputils-ping iperf3 jq procps
+BENCH_BIN     := bench/.cache/bin
+# The wireguard-go our go.mod pins, built from the module proxy into the
+# gitignored cache: the same engine as ours without our layers.
+BENCH_WG_VERSION = $(shell awk '$$1 == "golang.zx2c4.com/wireguard" {print $$2}' go.mod)
+
+.PHONY: bench
+bench: build
+	$(call apt_install,$(BENCH_DEBS))
+	@test -x $(BENCH_BIN)/wireguard && grep -qx '$(BENCH_WG_VERSION)' $(BENCH_BIN)/wireguard.version 2>/dev/null || { \
+		echo "building wireguard-go $(BENCH_WG_VERSION) into $(BENCH_BIN)"; \
+		GOBIN=$(CURDIR)/$(BENCH_BIN) CGO_ENABLED=0 $(GO) install golang.zx2c4.com/wireguard@$(BENCH_WG_VERSION) && \
+		echo '$(BENCH_WG_VERSION)' > $(BENCH_BIN)/wireguard.version; }
+	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/probe ./bench/probe
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' \
+		BENCH_CLIENTS='$(BENCH_CLIENTS)' SAVE='$(SAVE)' bench/bench.sh

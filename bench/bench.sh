@@ -1,0 +1,517 @@
+#!/usr/bin/env bash
+# bench.sh measures wgdesk against the references in one run (issue 5).
+#
+# It builds its own lab: a client and a server network namespace joined by
+# a veth pair (198.51.100.0/24) and a WireGuard tunnel (10.77.0.0/24) whose
+# server side is always Debian's wireguard-go configured with wg(8). The
+# client side is, in turn:
+#
+#   wgdesk          our service, activating an imported config
+#   wgquick_debian  wg-quick with Debian's wireguard-go (the stock Linux path)
+#   wgquick_newest  wg-quick with the wireguard-go of our go.mod, built from
+#                   the module proxy (same engine as ours, without our layers)
+#   veth            no tunnel at all: the bound of this machine
+#
+# Traffic only ever flows between the two namespaces. Everything the script
+# creates (namespaces, processes, /etc/netns/<ns>, temp files, UAPI sockets)
+# is removed on exit, on failure and on Ctrl-C.
+#
+# Run it through `make bench` (it builds the binaries and installs iperf3);
+# see bench/README.md for the knobs. Needs root.
+set -Eeuo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_SECONDS=${BENCH_SECONDS:-10}  # length of each measurement
+BENCH_RUNS=${BENCH_RUNS:-3}         # runs per throughput figure (median)
+BENCH_ACT_RUNS=${BENCH_ACT_RUNS:-5} # up/down cycles per client (median)
+BENCH_CLIENTS=${BENCH_CLIENTS:-wgdesk wgquick_debian wgquick_newest veth}
+IDLE_SECONDS=${BENCH_IDLE_SECONDS:-$((3 * BENCH_SECONDS))}
+SAVE=${SAVE:-}
+WGDESK=${WGDESK:-$ROOT/bin/wgdesk}
+NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
+PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
+NEWEST_VERSION=$(awk '$1 == "golang.zx2c4.com/wireguard" {print $2}' "$ROOT/go.mod")
+
+# Lab addresses: documentation and private ranges, only inside our namespaces.
+VETH_SERVER=198.51.100.1
+VETH_CLIENT=198.51.100.2
+TUN_SERVER=10.77.0.1
+TUN_CLIENT=10.77.0.2
+WG_PORT=51820
+MTU=1420 # the same on every tunnel, so no client wins by a larger MTU
+PORT_TUN=5201
+PORT_VETH=5202
+UDP_LEN=1360 # UDP payload below the tunnel TCP MSS (1368), so iperf3 sees no fragmentation risk
+HZ=$(getconf CLK_TCK)
+
+ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+NS_C=wgb-c-$ID
+NS_S=wgb-s-$ID
+IF_S=wbs$ID # server tunnel; wireguard-go's UAPI socket dir is shared by all namespaces
+IF_C=wbc$ID # client tunnel for wg-quick (named after its config file)
+TMP=
+PIDS=()         # processes we started directly
+declare -A R=() # results: R[client.metric]=value
+
+log() { printf '>> %s\n' "$*" >&2; }
+die() {
+	printf 'bench: %s\n' "$*" >&2
+	exit 1
+}
+ns_c() { ip netns exec "$NS_C" "$@"; }
+ns_s() { ip netns exec "$NS_S" "$@"; }
+
+cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM ERR
+	set +e
+	log "cleaning up"
+	local ns pids p
+	# Everything still running in our namespaces is ours: the wgdesk
+	# service, wireguard-go daemons, iperf3, ping.
+	for ns in "$NS_C" "$NS_S"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+	done
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for _ in $(seq 50); do
+		pids="$(ip netns pids "$NS_C" 2>/dev/null) $(ip netns pids "$NS_S" 2>/dev/null)"
+		[ -z "${pids// /}" ] && break
+		sleep 0.1
+	done
+	for ns in "$NS_C" "$NS_S"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
+	done
+	rm -f "/var/run/wireguard/$IF_S.sock" "/var/run/wireguard/$IF_C.sock"
+	[ -n "$TMP" ] && rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
+
+# ---------------------------------------------------------------- helpers
+
+# median reads numbers, one a line, and prints their median ("n/a" if none).
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) { print "n/a"; exit }
+		      if (NR % 2) printf "%.4g\n", v[(NR + 1) / 2]
+		      else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# calc evaluates an awk expression, printing "n/a" if an operand is n/a.
+calc() {
+	case "$*" in *n/a*) echo n/a ;; *) awk "BEGIN { printf \"%.4g\n\", $* }" ;; esac
+}
+
+# cpu_ticks prints utime+stime of a process in clock ticks (proc(5)).
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# status_mb prints a /proc/PID/status field (VmRSS, VmHWM) in MB.
+status_mb() { awk -v f="$2:" '$1 == f { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+
+# wait_until polls a condition for process start-up and shutdown only.
+wait_until() {
+	local what=$1 tries=$2
+	shift 2
+	for _ in $(seq "$tries"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	die "gave up waiting for $what"
+}
+
+listening() { [ -n "$(ns_s ss -Hltn "sport = :$1")" ]; }
+ns_has_no_wireguard() { [ -z "$(wg_pid)" ]; }
+
+# wg_pid prints the pid of the wireguard-go daemon in the client namespace.
+wg_pid() {
+	local p
+	for p in $(ip netns pids "$NS_C" 2>/dev/null); do
+		case "$(cat "/proc/$p/comm" 2>/dev/null)" in wireguard*) echo "$p" && return ;; esac
+	done
+}
+
+# ping_times pings from the client and prints each RTT in ms.
+# Lost pings are not an error: they just leave fewer samples.
+ping_times() { { ns_c ping -n "$@" 2>/dev/null || true; } | sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p'; }
+
+# ------------------------------------------------------------------- lab
+
+setup_lab() {
+	TMP=$(mktemp -d /tmp/wgdesk-bench.XXXXXX)
+	chmod 755 "$TMP"
+	log "lab $ID: namespaces $NS_C and $NS_S, temp dir $TMP"
+	ip netns add "$NS_C"
+	ip netns add "$NS_S"
+	# `ip netns exec` bind-mounts this over /etc/resolv.conf, so nothing
+	# run in the client namespace can touch the host's resolver file.
+	mkdir -p "/etc/netns/$NS_C"
+	printf '# wgdesk bench client namespace\nnameserver %s\n' "$VETH_SERVER" >"/etc/netns/$NS_C/resolv.conf"
+	ip link add "vbc$ID" netns "$NS_C" type veth peer name "vbs$ID" netns "$NS_S"
+	ns_c ip link set lo up
+	ns_s ip link set lo up
+	ns_c ip addr add "$VETH_CLIENT/24" dev "vbc$ID"
+	ns_s ip addr add "$VETH_SERVER/24" dev "vbs$ID"
+	ns_c ip link set "vbc$ID" up
+	ns_s ip link set "vbs$ID" up
+	# No default route in the client: before the tunnel is up the server's
+	# tunnel address is unreachable, so the first ping reply is proof.
+
+	local server_key client_key
+	server_key=$(wg genkey)
+	client_key=$(wg genkey)
+	SERVER_PUB=$(wg pubkey <<<"$server_key")
+	CLIENT_KEY=$client_key
+
+	WG_PROCESS_FOREGROUND=1 LOG_LEVEL=error ip netns exec "$NS_S" wireguard-go -f "$IF_S" >"$TMP/server.log" 2>&1 &
+	PIDS+=($!)
+	wait_until "the server's wireguard-go" 100 ns_s wg show "$IF_S"
+	umask 077
+	printf '[Interface]\nPrivateKey = %s\nListenPort = %d\n\n[Peer]\nPublicKey = %s\nAllowedIPs = %s/32\n' \
+		"$server_key" "$WG_PORT" "$(wg pubkey <<<"$client_key")" "$TUN_CLIENT" >"$TMP/server.conf"
+	umask 022
+	ns_s wg setconf "$IF_S" "$TMP/server.conf"
+	ns_s ip addr add "$TUN_SERVER/24" dev "$IF_S"
+	ns_s ip link set "$IF_S" mtu "$MTU" up
+
+	ns_s iperf3 -s -B "$TUN_SERVER" -p "$PORT_TUN" >"$TMP/iperf-tun.log" 2>&1 &
+	PIDS+=($!)
+	ns_s iperf3 -s -B "$VETH_SERVER" -p "$PORT_VETH" >"$TMP/iperf-veth.log" 2>&1 &
+	PIDS+=($!)
+	wait_until "iperf3 on the tunnel" 100 listening "$PORT_TUN"
+	wait_until "iperf3 on the veth" 100 listening "$PORT_VETH"
+
+	# The one client config every tunnel client uses, as RouterOS's
+	# show-client-config would give it (no DNS: the bench is not about DNS).
+	umask 077
+	cat >"$TMP/$IF_C.conf" <<EOF
+[Interface]
+PrivateKey = $CLIENT_KEY
+Address = $TUN_CLIENT/32
+MTU = $MTU
+
+[Peer]
+PublicKey = $SERVER_PUB
+AllowedIPs = 10.77.0.0/24
+Endpoint = $VETH_SERVER:$WG_PORT
+PersistentKeepalive = 25
+EOF
+	umask 022
+}
+
+# --------------------------------------------------------------- clients
+#
+# Each tunnel client defines UP and DOWN (argv run inside the client
+# namespace) and engine_pid (the process that moves the packets).
+
+WGDESK_PID=
+WGDESK_SOCK=
+
+wgdesk_start() {
+	WGDESK_SOCK=$TMP/run/wgdesk.sock
+	mkdir -p "$TMP/run" "$TMP/state"
+	# ip netns exec replaces itself with wgdesk, so $! is the service.
+	ip netns exec "$NS_C" "$WGDESK" service --socket "$WGDESK_SOCK" --state-dir "$TMP/state" \
+		--dns-mode direct >"$TMP/wgdesk-service.log" 2>&1 &
+	WGDESK_PID=$!
+	PIDS+=("$WGDESK_PID")
+	wait_until "the wgdesk service socket" 150 test -S "$WGDESK_SOCK"
+	kill -0 "$WGDESK_PID" || die "the wgdesk service exited: $(cat "$TMP/wgdesk-service.log")"
+	# Idle figures before any tunnel exists.
+	R[wgdesk.rss_idle_mb]=$(status_mb "$WGDESK_PID" VmRSS)
+	"$WGDESK" import --socket "$WGDESK_SOCK" --name bench "$TMP/$IF_C.conf" >>"$TMP/wgdesk-cli.log" 2>&1 ||
+		die "wgdesk import failed: $(cat "$TMP/wgdesk-cli.log")"
+	UP=("$WGDESK" up --socket "$WGDESK_SOCK" bench)
+	DOWN=("$WGDESK" down --socket "$WGDESK_SOCK" bench)
+}
+wgdesk_pid() { echo "$WGDESK_PID"; }
+wgdesk_stop() {
+	kill -TERM "$WGDESK_PID"
+	local rc=0
+	wait "$WGDESK_PID" || rc=$?
+	[ "$rc" = 0 ] || log "the wgdesk service exited with status $rc on SIGTERM"
+}
+wgdesk_wait_down() { :; }
+
+wgquick_start() {
+	local impl=$1
+	UP=(env "WG_QUICK_USERSPACE_IMPLEMENTATION=$impl" LOG_LEVEL=error wg-quick up "$TMP/$IF_C.conf")
+	DOWN=(wg-quick down "$TMP/$IF_C.conf")
+}
+wgquick_pid() { wg_pid; }
+wgquick_stop() { :; }
+# wireguard-go exits on its own once wg-quick deleted its interface.
+wgquick_wait_down() { wait_until "wireguard-go to exit" 100 ns_has_no_wireguard; }
+
+# ---------------------------------------------------------- measurements
+
+# measure_activation runs BENCH_ACT_RUNS up/down cycles with the probe.
+measure_activation() {
+	local c=$1 kind=$2 out i
+	: >"$TMP/act.up" >"$TMP/act.ping" >"$TMP/act.down"
+	for i in $(seq "$BENCH_ACT_RUNS"); do
+		out=$(ns_c "$PROBE" -target "$TUN_SERVER" -timeout 30s -log "$TMP/$c-cmd.log" -- "${UP[@]}") ||
+			die "$c: activation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
+		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.up"
+		sed -n 's/.*first_ping_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.ping"
+		out=$(ns_c "$PROBE" -log "$TMP/$c-cmd.log" -- "${DOWN[@]}") ||
+			die "$c: deactivation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
+		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.down"
+		"${kind}_wait_down"
+		log "$c: activation $i/$BENCH_ACT_RUNS: $(tail -1 "$TMP/act.up") ms to return, $(tail -1 "$TMP/act.ping") ms to first ping, $(tail -1 "$TMP/act.down") ms down"
+	done
+	R[$c.up_return_ms]=$(median <"$TMP/act.up")
+	R[$c.up_first_ping_ms]=$(median <"$TMP/act.ping")
+	R[$c.down_return_ms]=$(median <"$TMP/act.down")
+}
+
+# iperf_once runs one iperf3 test and appends "Mbit/s loss% bytes cpu_s"
+# to $TMP/tp.<name>; with pid it also samples the engine's CPU time, with
+# ping it records RTTs under this load.
+iperf_once() {
+	local name=$1 target=$2 port=$3 pid=$4 withping=$5
+	shift 5
+	local t0=0 t1=0 pingpid=
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	if [ "$withping" = 1 ]; then
+		(sleep 0.5 && ping_times -i 0.05 -W 1 -w "$((BENCH_SECONDS - 1 > 1 ? BENCH_SECONDS - 1 : 1))" "$target" >>"$TMP/ping.load") &
+		pingpid=$!
+	fi
+	ns_c iperf3 -c "$target" -p "$port" -t "$BENCH_SECONDS" -J "$@" >"$TMP/iperf.json" ||
+		die "iperf3 $name failed: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null)"
+	[ -n "$pid" ] && t1=$(cpu_ticks "$pid")
+	[ -n "$pingpid" ] && wait "$pingpid"
+	jq -r --arg cpu "$(calc "($t1 - $t0) / $HZ")" \
+		'.end | [.sum_received.bits_per_second / 1e6, (.sum_received.lost_percent // 0), .sum_sent.bytes, $cpu] | @tsv' \
+		"$TMP/iperf.json" >>"$TMP/tp.$name"
+}
+
+# measure_throughput runs every iperf3 test BENCH_RUNS times.
+measure_throughput() {
+	local c=$1 target=$2 port=$3 pid=$4 run name args
+	local -A tests=(
+		[tcp_up]="" [tcp_down]="-R"
+		[tcp4_up]="-P 4" [tcp4_down]="-P 4 -R"
+		[udp_up]="-u -b 0 -l $UDP_LEN" [udp_down]="-u -b 0 -l $UDP_LEN -R"
+	)
+	rm -f "$TMP"/tp.* "$TMP/ping.load"
+	for run in $(seq "$BENCH_RUNS"); do
+		for name in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do
+			args=${tests[$name]}
+			# Latency under load: pings during the single-stream TCP runs.
+			local withping=0
+			case $name in tcp_up | tcp_down) withping=1 ;; esac
+			# shellcheck disable=SC2086 # args are words
+			iperf_once "$name" "$target" "$port" "$pid" "$withping" $args
+		done
+		log "$c: throughput run $run/$BENCH_RUNS: $(for n in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do printf '%s=%.0f ' "$n" "$(tail -1 "$TMP/tp.$n" | cut -f1)"; done)Mbit/s"
+	done
+	for name in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do
+		R[$c.${name}_mbps]=$(cut -f1 "$TMP/tp.$name" | median)
+		case $name in udp_*) R[$c.${name}_loss_pct]=$(cut -f2 "$TMP/tp.$name" | median) ;; esac
+		if [ -n "$pid" ]; then
+			# CPU seconds of the engine per GB that crossed the tunnel.
+			R[$c.cpu_s_per_gb_$name]=$(awk -F'\t' '$3 > 0 { printf "%.4g\n", $4 / ($3 / 1e9) }' "$TMP/tp.$name" | median)
+		fi
+	done
+	R[$c.ping_load_ms]=$(median <"$TMP/ping.load")
+}
+
+# measure_client runs every figure for one client.
+measure_client() {
+	local c=$1 kind pid target port
+	log "client $c"
+	case $c in
+	veth)
+		R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$VETH_SERVER" | median)
+		measure_throughput "$c" "$VETH_SERVER" "$PORT_VETH" ""
+		return
+		;;
+	wgdesk) kind=wgdesk && wgdesk_start ;;
+	wgquick_debian) kind=wgquick && wgquick_start wireguard-go ;;
+	wgquick_newest) kind=wgquick && wgquick_start "$NEWEST_WG" ;;
+	*) die "unknown client $c (want wgdesk, wgquick_debian, wgquick_newest, veth)" ;;
+	esac
+
+	measure_activation "$c" "$kind"
+
+	ns_c "${UP[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: up failed: $(tail -5 "$TMP/$c-cmd.log")"
+	wait_until "a ping through the $c tunnel" 100 ns_c ping -c 1 -W 1 "$TUN_SERVER"
+	pid=$("${kind}_pid")
+	[ -n "$pid" ] || die "$c: no engine process found"
+	R[$c.rss_tunnel_mb]=$(status_mb "$pid" VmRSS)
+
+	local t0 t1
+	t0=$(cpu_ticks "$pid")
+	sleep "$IDLE_SECONDS"
+	t1=$(cpu_ticks "$pid")
+	R[$c.idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
+
+	R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$TUN_SERVER" | median)
+	measure_throughput "$c" "$TUN_SERVER" "$PORT_TUN" "$pid"
+	R[$c.rss_peak_mb]=$(status_mb "$pid" VmHWM)
+
+	ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
+	"${kind}_wait_down"
+	"${kind}_stop"
+}
+
+# config_benchmarks runs the config package's Go benchmarks, if present.
+config_benchmarks() {
+	local want='^Benchmark(Parse1000|DecodeQRScreenshot)$'
+	if ! (cd "$ROOT" && go test ./config -list "$want" 2>/dev/null | grep -q '^Benchmark'); then
+		log "config benchmarks: not present (or ./config does not build); skipped"
+		return
+	fi
+	log "config benchmarks"
+	(cd "$ROOT" && go test ./config -run '^$' -bench "$want" -benchmem -count "$BENCH_RUNS") >"$TMP/gobench.txt" 2>&1 ||
+		die "config benchmarks failed: $(cat "$TMP/gobench.txt")"
+	local b
+	for b in $(awk '/^Benchmark/ { sub(/-[0-9]+$/, "", $1); print $1 }' "$TMP/gobench.txt" | sort -u); do
+		local key
+		key=$(sed 's/^Benchmark//' <<<"$b" | tr '[:upper:]' '[:lower:]')
+		R[config.${key}_ns_op]=$(awk -v b="$b" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "ns/op") print $i }' "$TMP/gobench.txt" | median)
+		R[config.${key}_b_op]=$(awk -v b="$b" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "B/op") print $i }' "$TMP/gobench.txt" | median)
+		R[config.${key}_allocs_op]=$(awk -v b="$b" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == "allocs/op") print $i }' "$TMP/gobench.txt" | median)
+	done
+}
+
+# ---------------------------------------------------------------- report
+
+FIGURES=(
+	"tcp_up_mbps|TCP up, 1 stream (Mbit/s)"
+	"tcp_down_mbps|TCP down, 1 stream (Mbit/s)"
+	"tcp4_up_mbps|TCP up, 4 streams (Mbit/s)"
+	"tcp4_down_mbps|TCP down, 4 streams (Mbit/s)"
+	"udp_up_mbps|UDP up, -b 0, received (Mbit/s)"
+	"udp_up_loss_pct|UDP up loss (%)"
+	"udp_down_mbps|UDP down, -b 0, received (Mbit/s)"
+	"udp_down_loss_pct|UDP down loss (%)"
+	"cpu_s_per_gb_tcp_up|engine CPU, TCP up (s/GB)"
+	"cpu_s_per_gb_tcp_down|engine CPU, TCP down (s/GB)"
+	"cpu_s_per_gb_tcp4_up|engine CPU, TCP up x4 (s/GB)"
+	"cpu_s_per_gb_tcp4_down|engine CPU, TCP down x4 (s/GB)"
+	"cpu_s_per_gb_udp_up|engine CPU, UDP up (s/GB sent)"
+	"cpu_s_per_gb_udp_down|engine CPU, UDP down (s/GB sent)"
+	"ping_idle_ms|ping RTT idle (ms)"
+	"ping_load_ms|ping RTT under TCP load (ms)"
+	"up_return_ms|up: command returns (ms)"
+	"up_first_ping_ms|up: first ping reply (ms)"
+	"down_return_ms|down: command returns (ms)"
+	"rss_idle_mb|RSS, service idle (MB)"
+	"rss_tunnel_mb|RSS, one tunnel up (MB)"
+	"rss_peak_mb|peak RSS, VmHWM (MB)"
+	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
+)
+LABELS=([0]="wgdesk" [1]="wg-quick+Debian wg-go" [2]="wg-quick+newest wg-go" [3]="veth")
+COLS=(wgdesk wgquick_debian wgquick_newest veth)
+
+get() { echo "${R[$1.$2]:-n/a}"; }
+
+# geo_ratio prints the geometric mean of ours/theirs over the TCP figures.
+geo_ratio() {
+	local theirs=$1 n ours their args=""
+	for n in tcp_up tcp_down tcp4_up tcp4_down; do
+		ours=$(get wgdesk "${n}_mbps")
+		their=$(get "$theirs" "${n}_mbps")
+		args+="$ours $their "
+	done
+	case "$args" in *n/a*) echo n/a && return ;; esac
+	awk -v a="$args" 'BEGIN { n = split(a, v, " "); s = 0
+		for (i = 1; i < n; i += 2) s += log(v[i] / v[i + 1])
+		printf "%.3f\n", exp(s / (n / 2)) }'
+}
+
+verdict() {
+	case "$1" in n/a) echo "not measured" ;; *) awk -v v="$1" -v t="$3" "BEGIN { print (v $2 t) ? \"met\" : \"MISSED\" }" ;; esac
+}
+
+report() {
+	local wgv
+	wgv=$("$WGDESK" version 2>/dev/null || echo "not built")
+	echo "wgdesk benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
+	echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "clients: $wgv; Debian wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null);" \
+		"newest wireguard-go $NEWEST_VERSION; server: Debian wireguard-go; $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
+	echo "each figure: median of $BENCH_RUNS runs of ${BENCH_SECONDS}s (activation: $BENCH_ACT_RUNS cycles; idle CPU over ${IDLE_SECONDS}s); tunnel MTU $MTU, UDP payload $UDP_LEN bytes"
+	echo
+	local fmt='%-34s %12s %22s %22s %10s\n' f key label c row
+	# shellcheck disable=SC2059
+	printf "$fmt" "figure" "${LABELS[@]}"
+	for f in "${FIGURES[@]}"; do
+		key=${f%%|*} label=${f#*|}
+		row=()
+		for c in "${COLS[@]}"; do row+=("$(get "$c" "$key")"); done
+		# shellcheck disable=SC2059
+		printf "$fmt" "$label" "${row[@]}"
+	done
+	if [ -s "$TMP/gobench.txt" ]; then
+		echo
+		echo "config import (go test ./config -bench, -count $BENCH_RUNS):"
+		grep '^Benchmark' "$TMP/gobench.txt"
+	fi
+
+	echo
+	echo "summary (ratios are wgdesk divided by the other: throughput above 1 is better,"
+	echo "activation below 1 is faster; throughput ratios are the geometric mean over the four TCP figures):"
+	for c in "${COLS[@]}"; do
+		for f in "${FIGURES[@]}"; do
+			key=${f%%|*}
+			[ -n "${R[$c.$key]+set}" ] && echo "${c}_$key: ${R[$c.$key]}"
+		done
+	done
+	for key in $(printf '%s\n' "${!R[@]}" | grep '^config\.' | sort || true); do
+		echo "${key/./_}: ${R[$key]}"
+	done
+	local tr_newest tr_debian tr_veth act act_newest
+	tr_newest=$(geo_ratio wgquick_newest)
+	tr_debian=$(geo_ratio wgquick_debian)
+	tr_veth=$(geo_ratio veth)
+	act=$(calc "$(get wgdesk up_first_ping_ms) / $(get wgquick_debian up_first_ping_ms)")
+	act_newest=$(calc "$(get wgdesk up_first_ping_ms) / $(get wgquick_newest up_first_ping_ms)")
+	echo "target_throughput_ratio_vs_wireguard_go_at_least_0.97: $(verdict "$tr_newest" '>=' 0.97)"
+	echo "target_rss_one_tunnel_below_25_mb: $(verdict "$(get wgdesk rss_tunnel_mb)" '<' 25)"
+	echo "target_activation_at_most_half_of_wg_quick: $(verdict "$act" '<=' 0.5)"
+	echo "activation_ratio_vs_wg_quick_newest: $act_newest"
+	echo "throughput_ratio_vs_wireguard_go: $tr_newest"
+	echo "throughput_ratio_vs_debian_wg_quick: $tr_debian"
+	echo "throughput_ratio_vs_veth: $tr_veth"
+	echo "activation_ratio_vs_wg_quick: $act"
+}
+
+# ------------------------------------------------------------------ main
+
+main() {
+	[ "$(id -u)" = 0 ] || die "needs root (network namespaces, TUN): run make bench"
+	local tool
+	for tool in ip wg wg-quick wireguard-go iperf3 jq ping ss; do
+		command -v "$tool" >/dev/null || die "$tool is missing (make bench installs it)"
+	done
+	[ -x "$PROBE" ] || die "$PROBE is missing: run make bench"
+	case " $BENCH_CLIENTS " in *" wgdesk "*) [ -x "$WGDESK" ] || die "$WGDESK is missing: run make build" ;; esac
+	case " $BENCH_CLIENTS " in *" wgquick_newest "*) [ -x "$NEWEST_WG" ] || die "$NEWEST_WG is missing: run make bench" ;; esac
+	[ "$BENCH_SECONDS" -ge 2 ] || die "BENCH_SECONDS must be at least 2"
+	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+	setup_lab
+	local c
+	for c in $BENCH_CLIENTS; do measure_client "$c"; done
+	config_benchmarks
+
+	if [ -n "$SAVE" ]; then
+		mkdir -p "$ROOT/bench/results"
+		report | tee "$ROOT/bench/results/latest.tmp"
+		mv "$ROOT/bench/results/latest.tmp" "$ROOT/bench/results/latest.txt"
+		log "saved bench/results/latest.txt"
+	else
+		report
+	fi
+}
+
+main "$@"
