@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform/platformtest"
 )
 
 func startEngine(t *testing.T, l *lab, cfg *config.Config, ifname string, scripts bool) (*Engine, error) {
@@ -30,11 +31,13 @@ func TestEngineHandshakeTrafficAndStats(t *testing.T) {
 	wantState(t, l.net, strings.Join([]string{
 		"addr wgd0 10.9.0.2/32",
 		"dns wgd0 10.9.0.1",
-		"endpoint wgd0 127.0.0.1:1",
 		"mtu wgd0 1420",
 		"route wgd0 10.9.0.1/32 table main",
 		"route wgd0 192.168.88.0/24 table main",
 	}, "\n"))
+	if got := e.Settings().Endpoints; len(got) != 1 || got[0] != netip.MustParseAddrPort("127.0.0.1:1") {
+		t.Errorf("endpoints passed to the platform: %v", got)
+	}
 	if e.Interface() != "wgd0" {
 		t.Errorf("interface %q, want wgd0", e.Interface())
 	}
@@ -99,7 +102,7 @@ func TestEngineFailureTearsDown(t *testing.T) {
 			if !errors.As(err, &se) || se.Step != StepNetwork {
 				t.Fatalf("error %v, want a StepError at %s", err, StepNetwork)
 			}
-			if !strings.HasPrefix(err.Error(), "addresses-routes-dns: ") || !strings.Contains(err.Error(), step) {
+			if !errors.Is(err, platformtest.ErrInjected) || !strings.HasPrefix(err.Error(), "addresses-routes-dns: ") || !strings.Contains(err.Error(), step) {
 				t.Errorf("error text %q", err)
 			}
 			wantState(t, l.net, "")
@@ -163,7 +166,7 @@ func TestEngineFullTunnelFwMark(t *testing.T) {
 	if got := e.Settings().FwMark; got != DefaultFwMark {
 		t.Errorf("settings fwmark %d, want %d", got, DefaultFwMark)
 	}
-	if !strings.Contains(l.net.State(), "rule not fwmark 51820 lookup 51820") {
+	if !strings.Contains(l.net.State(), "not fwmark 51820 lookup 51820") {
 		t.Errorf("no policy rule in\n%s", l.net.State())
 	}
 	// The device itself must mark its packets with the same number.

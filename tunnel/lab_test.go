@@ -18,14 +18,15 @@ import (
 	"golang.zx2c4.com/wireguard/tun/tuntest"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform/platformtest"
 )
 
-// lab gives engines in-process doubles: channel TUNs, channel binds and a
-// fake network, and plays the far end of a tunnel with a plain wireguard-go
+// lab gives engines in-process doubles: channel TUNs, channel binds and
+// the platformtest fake network, and plays the far end of a tunnel with a plain wireguard-go
 // device, as a RouterOS router would.
 type lab struct {
 	t   *testing.T
-	net *fakeNetwork
+	net *platformtest.Fake
 
 	mu       sync.Mutex
 	tuns     map[string]*labTUN // by interface name, latest
@@ -62,7 +63,7 @@ func (l *labTUN) isClosed() bool {
 }
 
 func newLab(t *testing.T) *lab {
-	return &lab{t: t, net: newFakeNetwork(), tuns: map[string]*labTUN{}, existing: map[string]bool{}}
+	return &lab{t: t, net: platformtest.New(), tuns: map[string]*labTUN{}, existing: map[string]bool{}}
 }
 
 func (l *lab) deps() Deps {
@@ -159,6 +160,15 @@ func (l *lab) newRouter(clientKey config.Key) *router {
 	return r
 }
 
+// setPSK gives the router's peer pub the preshared key psk.
+func (r *router) setPSK(t *testing.T, pub, psk config.Key) {
+	t.Helper()
+	uapi := fmt.Sprintf("public_key=%s\nupdate_only=true\npreshared_key=%s\n", hex.EncodeToString(pub[:]), hex.EncodeToString(psk[:]))
+	if err := r.dev.IpcSet(uapi); err != nil {
+		t.Fatalf("set router psk: %v", err)
+	}
+}
+
 // routerEndpoint reaches the router through the channel binds: bindtest
 // routes by port only, and the first bind of a pair sends port 1 to the
 // second.
@@ -209,7 +219,7 @@ func sendPacket(t *testing.T, from, to *tuntest.ChannelTUN, src, dst netip.Addr)
 	}
 }
 
-func wantState(t *testing.T, n *fakeNetwork, want string) {
+func wantState(t *testing.T, n *platformtest.Fake, want string) {
 	t.Helper()
 	if got := n.State(); got != want {
 		t.Fatalf("platform state:\n%s\nwant:\n%s", got, want)
