@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"net"
 	"strings"
 	"testing"
@@ -37,7 +38,7 @@ func TestAccess(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ts := startServer(t, newFakeService(), tt.access)
+			ts := startServer(t, apitest.New(), tt.access)
 			ctx := context.Background()
 			_, err := ts.client.List(ctx)
 			if tt.allowed {

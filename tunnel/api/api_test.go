@@ -19,6 +19,7 @@ import (
 
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
 // testKeys are the secrets of testConfig; no answer but GET .../config may
@@ -87,7 +88,7 @@ func (l *logBuf) String() string {
 
 // testServer runs Serve on a temp socket until the test ends.
 type testServer struct {
-	svc    *fakeService
+	svc    *apitest.Service
 	client *Client
 	socket string
 	log    *logBuf
@@ -97,7 +98,7 @@ type testServer struct {
 // allowAll lets every caller in as root, for tests about other things.
 var allowAll = &Access{PeerCred: func(net.Conn) (Cred, error) { return Cred{UID: 0, PID: 1}, nil }}
 
-func startServer(t *testing.T, svc *fakeService, access *Access) *testServer {
+func startServer(t *testing.T, svc *apitest.Service, access *Access) *testServer {
 	t.Helper()
 	dir, err := os.MkdirTemp("", "wgdesk-api-")
 	if err != nil {
@@ -142,7 +143,7 @@ func startServer(t *testing.T, svc *fakeService, access *Access) *testServer {
 }
 
 func TestClientRoundTrip(t *testing.T) {
-	ts := startServer(t, newFakeService(), allowAll)
+	ts := startServer(t, apitest.New(), allowAll)
 	c, ctx := ts.client, context.Background()
 	keys := newTestKeys(t)
 
@@ -172,11 +173,11 @@ func TestClientRoundTrip(t *testing.T) {
 		t.Fatalf("up answer: %+v", up)
 	}
 	p := up.Peers[0]
-	if p.PublicKey != keys.peerPub.String() || p.Endpoint != "vpn.example.com:13231" || p.RxBytes != 1000 || p.TxBytes != 2000 || !p.LastHandshake.Equal(fakeSince.Add(60e9)) {
+	if p.PublicKey != keys.peerPub.String() || p.Endpoint != "vpn.example.com:13231" || p.RxBytes != 1000 || p.TxBytes != 2000 || !p.LastHandshake.Equal(apitest.Since.Add(60e9)) {
 		t.Fatalf("peer figures: %+v", p)
 	}
 	got, err := c.Get(ctx, "office")
-	if err != nil || got.State != tunnel.StateActive || !got.Since.Equal(fakeSince.Add(3600e9)) {
+	if err != nil || got.State != tunnel.StateActive || !got.Since.Equal(apitest.Since.Add(3600e9)) {
 		t.Fatalf("get: %+v, %v", got, err)
 	}
 	text, err := c.Config(ctx, "office")
@@ -209,7 +210,7 @@ func TestClientRoundTrip(t *testing.T) {
 }
 
 func TestErrorCodes(t *testing.T) {
-	svc := newFakeService()
+	svc := apitest.New()
 	ts := startServer(t, svc, allowAll)
 	c, ctx := ts.client, context.Background()
 	keys := newTestKeys(t)
@@ -222,7 +223,7 @@ func TestErrorCodes(t *testing.T) {
 	if _, err := c.Up(ctx, "live"); err != nil {
 		t.Fatal(err)
 	}
-	setUpErr := func(err error) { svc.mu.Lock(); svc.upErr = err; svc.mu.Unlock() }
+	setUpErr := svc.SetUpErr
 
 	tests := []struct {
 		name   string
@@ -311,7 +312,7 @@ func rawRequest(t *testing.T, socket, method, path, body string) (int, string) {
 }
 
 func TestBadRequests(t *testing.T) {
-	ts := startServer(t, newFakeService(), allowAll)
+	ts := startServer(t, apitest.New(), allowAll)
 	for _, tt := range []struct{ method, path, body string }{
 		{"GET", "/v2/tunnels", ""},
 		{"GET", "/", ""},
@@ -348,7 +349,7 @@ func TestToErrorMapsWrappedErrors(t *testing.T) {
 // Every answer but GET .../config is walked for the secret keys, in
 // base64 and in hex (the UAPI spelling).
 func TestNoKeysInAnswers(t *testing.T) {
-	svc := newFakeService()
+	svc := apitest.New()
 	ts := startServer(t, svc, allowAll)
 	keys := newTestKeys(t)
 	ctx := context.Background()

@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
 func TestEventsStream(t *testing.T) {
-	svc := newFakeService()
+	svc := apitest.New()
 	ts := startServer(t, svc, allowAll)
 	ctx := context.Background()
 	keys := newTestKeys(t)
@@ -21,7 +22,7 @@ func TestEventsStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-svc.subbed
+	<-svc.Subscribed
 	snap := <-stream.C
 	if snap.Kind != EventSnapshot || len(snap.Tunnels) != 1 || snap.Tunnels[0].Name != "office" || snap.Tunnel != nil {
 		t.Fatalf("first event is not a snapshot of all tunnels: %+v", snap)
@@ -31,12 +32,12 @@ func TestEventsStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	ev := <-stream.C
-	if ev.Kind != EventState || ev.Tunnel == nil || ev.Tunnel.State != tunnel.StateActive || len(ev.Tunnel.Peers) != 1 || !ev.Time.Equal(fakeSince) {
+	if ev.Kind != EventState || ev.Tunnel == nil || ev.Tunnel.State != tunnel.StateActive || len(ev.Tunnel.Peers) != 1 || !ev.Time.Equal(apitest.Since) {
 		t.Fatalf("state event: %+v", ev)
 	}
 	// Disconnecting ends the server's side: it cancels its subscription.
 	stream.Close()
-	<-svc.unsubbed
+	<-svc.Unsubscribed
 	if err := stream.Err(); err != nil {
 		t.Fatalf("Err after Close: %v", err)
 	}
@@ -46,7 +47,7 @@ func TestEventsStream(t *testing.T) {
 }
 
 func TestEventsEndAtShutdown(t *testing.T) {
-	svc := newFakeService()
+	svc := apitest.New()
 	ts := startServer(t, svc, allowAll)
 	stream, err := ts.client.Events(context.Background())
 	if err != nil {
@@ -59,7 +60,7 @@ func TestEventsEndAtShutdown(t *testing.T) {
 	if err := ts.stop(); err != nil {
 		t.Fatalf("serve: %v", err)
 	}
-	<-svc.unsubbed
+	<-svc.Unsubscribed
 	for range stream.C {
 	}
 	if err := stream.Err(); !errors.Is(err, io.EOF) {
@@ -72,7 +73,7 @@ func TestEventsEndAtShutdown(t *testing.T) {
 }
 
 func TestEventsCancelledByContext(t *testing.T) {
-	svc := newFakeService()
+	svc := apitest.New()
 	ts := startServer(t, svc, allowAll)
 	ctx, cancel := context.WithCancel(context.Background())
 	stream, err := ts.client.Events(ctx)
@@ -81,7 +82,7 @@ func TestEventsCancelledByContext(t *testing.T) {
 	}
 	<-stream.C
 	cancel()
-	<-svc.unsubbed
+	<-svc.Unsubscribed
 	for range stream.C {
 	}
 	if err := stream.Err(); err != nil {

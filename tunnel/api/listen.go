@@ -43,8 +43,10 @@ func Listen(path string) (net.Listener, error) {
 	gid, err := lookupGroupID(Group)
 	switch {
 	case err != nil:
+		sl.restricted = true
 		sl.note = fmt.Sprintf("socket %s has mode 0600: the group %s does not exist (%v), so only root can connect; create it with `sudo groupadd --system %s`", path, Group, err, Group)
 	case os.Chown(path, 0, int(gid)) != nil:
+		sl.restricted = true
 		sl.note = fmt.Sprintf("socket %s has mode 0600: cannot give it to group %s, so only root can connect", path, Group)
 	default:
 		if err := os.Chmod(path, 0o660); err != nil {
@@ -81,11 +83,17 @@ func removeStale(path string) error {
 // socketListener remembers who may connect, for Serve to log.
 type socketListener struct {
 	net.Listener
-	note string
+	note       string
+	restricted bool // only root can connect
 }
 
 func logSocketAccess(ln net.Listener, log Logger) {
-	if sl, ok := ln.(*socketListener); ok {
+	sl, ok := ln.(*socketListener)
+	switch {
+	case !ok:
+	case sl.restricted:
+		log.errorf("%s", sl.note)
+	default:
 		log.verbosef("%s", sl.note)
 	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"net"
 	"os"
 	"path/filepath"
@@ -39,7 +40,7 @@ func TestServiceDown(t *testing.T) {
 }
 
 func TestSecondServiceRefused(t *testing.T) {
-	ts := startServer(t, newFakeService(), allowAll)
+	ts := startServer(t, apitest.New(), allowAll)
 	ln, err := Listen(ts.socket)
 	if err == nil {
 		ln.Close()

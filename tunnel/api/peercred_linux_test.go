@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"io"
 	"os"
 	"os/exec"
@@ -87,7 +88,7 @@ func TestRealPeerCred(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ts := startServer(t, newFakeService(), &Access{Group: group})
+	ts := startServer(t, apitest.New(), &Access{Group: group})
 	os.Chmod(filepath.Dir(filepath.Dir(ts.socket)), 0o755)
 	os.Chmod(ts.socket, 0o666)
 	bin := copyTestBinary(t)

@@ -1,0 +1,204 @@
+// Package apitest holds an in-memory tunnel.Service for tests of the API,
+// the CLI and the app: no root, no devices, events on every change.
+package apitest
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel"
+)
+
+// Service is an in-memory tunnel.Service. Up makes a tunnel active on
+// interface "wg-NAME" with fixed figures per peer (rx 1000*i, tx 2000*i,
+// handshake at Since plus a minute).
+//
+// It deliberately puts the FULL config, keys included, into TunnelInfo, so
+// that tests prove the API server redacts on its own.
+type Service struct {
+	mu      sync.Mutex
+	tunnels map[string]*fakeTunnel
+	subs    map[int]chan tunnel.Event
+	nextSub int
+	upErr   error // returned by Up when set
+	// Subscribed and Unsubscribed receive a value each time a subscription
+	// starts or is cancelled, so tests can wait for either.
+	Subscribed   chan struct{}
+	Unsubscribed chan struct{}
+}
+
+type fakeTunnel struct {
+	cfg   *config.Config
+	state tunnel.State
+	since time.Time
+}
+
+var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_=+.-]{1,32}$`)
+
+// New returns an empty fake service.
+func New() *Service {
+	return &Service{
+		tunnels:      map[string]*fakeTunnel{},
+		subs:         map[int]chan tunnel.Event{},
+		Subscribed:   make(chan struct{}, 64),
+		Unsubscribed: make(chan struct{}, 64),
+	}
+}
+
+// Since is the fixed time of every state change and event.
+var Since = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
+	t := f.tunnels[name]
+	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since}
+	if t.state == tunnel.StateActive {
+		info.Interface = "wg-" + name
+		for i, p := range t.cfg.Peers {
+			info.Peers = append(info.Peers, tunnel.PeerStats{
+				PublicKey:     p.PublicKey,
+				Endpoint:      p.Endpoint.String(),
+				RxBytes:       uint64(1000 * (i + 1)),
+				TxBytes:       uint64(2000 * (i + 1)),
+				LastHandshake: Since.Add(time.Minute),
+			})
+		}
+	}
+	return info
+}
+
+func (f *Service) emitLocked(kind tunnel.EventKind, info tunnel.TunnelInfo) {
+	for _, ch := range f.subs {
+		select {
+		case ch <- tunnel.Event{Kind: kind, Tunnel: info, Time: Since}:
+		default:
+		}
+	}
+}
+
+func (f *Service) Import(name string, cfg *config.Config) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !nameRE.MatchString(name) {
+		return fmt.Errorf("%w: %q", tunnel.ErrBadName, name)
+	}
+	if _, ok := f.tunnels[name]; ok {
+		return fmt.Errorf("import %s: %w", name, tunnel.ErrExists)
+	}
+	f.tunnels[name] = &fakeTunnel{cfg: cfg, state: tunnel.StateInactive, since: Since}
+	f.emitLocked(tunnel.EventAdded, f.infoLocked(name))
+	return nil
+}
+
+func (f *Service) List() []tunnel.TunnelInfo {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var names []string
+	for n := range f.tunnels {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var out []tunnel.TunnelInfo
+	for _, n := range names {
+		out = append(out, f.infoLocked(n))
+	}
+	return out
+}
+
+func (f *Service) Get(name string) (tunnel.TunnelInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.tunnels[name]; !ok {
+		return tunnel.TunnelInfo{}, fmt.Errorf("get %s: %w", name, tunnel.ErrNotFound)
+	}
+	return f.infoLocked(name), nil
+}
+
+func (f *Service) Config(name string) (*config.Config, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		return nil, tunnel.ErrNotFound
+	}
+	return t.cfg, nil
+}
+
+// SetUpErr makes every later Up fail with err (nil: succeed again).
+func (f *Service) SetUpErr(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.upErr = err
+}
+
+// SetState moves a tunnel to state s and tells subscribers, as the real
+// service does when a tunnel changes on its own.
+func (f *Service) SetState(name string, s tunnel.State) error { return f.setState(name, s) }
+
+func (f *Service) setState(name string, s tunnel.State) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		return tunnel.ErrNotFound
+	}
+	t.state = s
+	t.since = Since.Add(time.Hour)
+	f.emitLocked(tunnel.EventState, f.infoLocked(name))
+	return nil
+}
+
+func (f *Service) Up(ctx context.Context, name string) error {
+	f.mu.Lock()
+	err := f.upErr
+	f.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	return f.setState(name, tunnel.StateActive)
+}
+
+func (f *Service) Down(ctx context.Context, name string) error {
+	return f.setState(name, tunnel.StateInactive)
+}
+
+func (f *Service) Delete(name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		return tunnel.ErrNotFound
+	}
+	if t.state == tunnel.StateActive {
+		return fmt.Errorf("delete %s: %w", name, tunnel.ErrActive)
+	}
+	info := f.infoLocked(name)
+	delete(f.tunnels, name)
+	f.emitLocked(tunnel.EventRemoved, info)
+	return nil
+}
+
+func (f *Service) Subscribe() (<-chan tunnel.Event, func()) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	id := f.nextSub
+	f.nextSub++
+	ch := make(chan tunnel.Event, 16)
+	f.subs[id] = ch
+	f.Subscribed <- struct{}{}
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			f.mu.Lock()
+			delete(f.subs, id)
+			f.mu.Unlock()
+			f.Unsubscribed <- struct{}{}
+		})
+	}
+}
+
+var _ tunnel.Service = (*Service)(nil)
