@@ -1,3 +1,9 @@
+// Package tunnel owns the life cycle of WireGuard tunnels in the service:
+// the Engine runs one tunnel (a wireguard-go device on a TUN interface, its
+// network settings applied through platform.Network) in a linear up
+// sequence with typed step errors and one teardown; the Manager stores the
+// tunnels, moves them through their states and pushes events to
+// subscribers. Manager implements Service, which the local API serves.
 package tunnel
 
 import (
@@ -128,6 +134,9 @@ func (m *Manager) Import(name string, cfg *config.Config) error {
 	}
 	if cfg == nil {
 		return fmt.Errorf("import %s: no config", name)
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("import %s: %w", name, err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -544,3 +544,16 @@ func TestSlowSubscriberDoesNotBlock(t *testing.T) {
 		t.Errorf("stuck subscriber holds %d events, want a full buffer of %d", len(stuck), subscriberBuffer)
 	}
 }
+
+func TestManagerImportValidates(t *testing.T) {
+	l := newLab(t)
+	m := newTestManager(t, l, t.TempDir())
+	cfg := splitTunnel(t, "10.1.0.2/32", "10.1.0.0/24")
+	cfg.Interface.PrivateKey = config.Key{}
+	if err := m.Import("nokey", cfg); err == nil {
+		t.Fatal("Import of a config without a private key succeeded")
+	}
+	if len(m.List()) != 0 {
+		t.Error("invalid config was stored")
+	}
+}
