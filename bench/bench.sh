@@ -27,6 +27,7 @@ BENCH_ACT_RUNS=${BENCH_ACT_RUNS:-5} # up/down cycles per client (median)
 BENCH_CLIENTS=${BENCH_CLIENTS:-wgdesk wgquick_debian wgquick_newest veth}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-$((3 * BENCH_SECONDS))}
 SAVE=${SAVE:-}
+BENCH_PROFILE=${BENCH_PROFILE:-} # 1: also profile each engine with perf under TCP load
 WGDESK=${WGDESK:-$ROOT/bin/wgdesk}
 NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
 PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
@@ -100,13 +101,13 @@ trap 'log "failed at line $LINENO: $BASH_COMMAND"' ERR
 median() {
 	sort -g | awk '{ v[NR] = $1 }
 		END { if (NR == 0) { print "n/a"; exit }
-		      if (NR % 2) printf "%.4g\n", v[(NR + 1) / 2]
-		      else printf "%.4g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		      m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		      printf (m >= 1000 || m <= -1000) ? "%.0f\n" : "%.4g\n", m }'
 }
 
 # calc evaluates an awk expression, printing "n/a" if an operand is n/a.
 calc() {
-	case "$*" in *n/a*) echo n/a ;; *) awk "BEGIN { printf \"%.4g\n\", $* }" ;; esac
+	case "$*" in *n/a*) echo n/a ;; *) awk "BEGIN { v = $*; printf (v >= 1000 || v <= -1000) ? \"%.0f\n\" : \"%.4g\n\", v }" ;; esac
 }
 
 # cpu_ticks prints utime+stime of a process in clock ticks (proc(5)).
@@ -322,6 +323,24 @@ measure_throughput() {
 	R[$c.ping_load_ms]=$(median <"$TMP/ping.load")
 }
 
+# profile_engine records where the engine spends its CPU during one more
+# TCP upload run (BENCH_PROFILE=1). perf needs no code in the profiled
+# process, and Go binaries keep their symbols.
+profile_engine() {
+	local c=$1 pid=$2 perfpid
+	command -v perf >/dev/null || {
+		log "BENCH_PROFILE: perf is missing (apt-get install linux-perf); no profile"
+		return
+	}
+	perf record -F 499 -g -o "$TMP/perf.$c" -p "$pid" -- sleep "$BENCH_SECONDS" >/dev/null 2>&1 &
+	perfpid=$!
+	PIDS+=("$perfpid")
+	ns_c iperf3 -c "$TUN_SERVER" -p "$PORT_TUN" -t "$BENCH_SECONDS" >/dev/null
+	wait "$perfpid" || true
+	{ perf report -i "$TMP/perf.$c" --stdio --no-children --sort dso,symbol -g none --percent-limit 1.5 2>/dev/null || true; } |
+		grep '%' | sed 's/[ -]*$//' | head -20 >"$TMP/profile.$c" || true
+}
+
 # measure_client runs every figure for one client.
 measure_client() {
 	local c=$1 kind pid target port
@@ -355,6 +374,7 @@ measure_client() {
 	R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$TUN_SERVER" | median)
 	measure_throughput "$c" "$TUN_SERVER" "$PORT_TUN" "$pid"
 	R[$c.rss_peak_mb]=$(status_mb "$pid" VmHWM)
+	[ -z "$BENCH_PROFILE" ] || profile_engine "$c" "$pid"
 
 	ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
 	"${kind}_wait_down"
@@ -456,6 +476,13 @@ report() {
 		echo "config import (go test ./config -bench, -count $BENCH_RUNS):"
 		grep '^Benchmark' "$TMP/gobench.txt"
 	fi
+
+	for c in "${COLS[@]}"; do
+		[ -s "$TMP/profile.$c" ] || continue
+		echo
+		echo "$c: engine CPU during TCP upload (perf, self time by symbol, top 20):"
+		cat "$TMP/profile.$c"
+	done
 
 	echo
 	echo "summary (ratios are wgdesk divided by the other: throughput above 1 is better,"
