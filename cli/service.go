@@ -1,0 +1,189 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
+	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// serviceOptions are the flags of `wgdesk service`.
+type serviceOptions struct {
+	socket       string
+	stateDir     string
+	dnsMode      string
+	resolvConf   string
+	allowScripts bool
+	verbose      bool
+}
+
+// isRoot is a seam: tests check the refusal without dropping privileges.
+var isRoot = func() bool { return os.Geteuid() == 0 }
+
+// closeTimeout bounds taking every tunnel down at exit.
+const closeTimeout = 30 * time.Second
+
+// Service implements `wgdesk service`: the privileged tunnel service. It
+// runs until SIGTERM or SIGINT, then takes every tunnel down and returns 0.
+// args excludes the verb.
+func Service(args []string, stdout, stderr io.Writer) int {
+	var o serviceOptions
+	fs := flag.NewFlagSet("wgdesk service", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.socket, "socket", api.DefaultSocket, "where to listen for the CLI and the app")
+	fs.StringVar(&o.stateDir, "state-dir", tunnel.DefaultStateDir, "where tunnels and the undo journal are kept")
+	fs.StringVar(&o.dnsMode, "dns-mode", "auto", "how to set DNS: auto, resolved, resolvconf or direct")
+	fs.StringVar(&o.resolvConf, "resolv-conf", "", "the file the direct DNS mode edits (default /etc/resolv.conf)")
+	fs.BoolVar(&o.allowScripts, "allow-scripts", false, "run PreUp/PostUp/PreDown/PostDown commands of configs (as root)")
+	fs.BoolVar(&o.verbose, "verbose", false, "log every step")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: wgdesk service [flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	switch o.dnsMode {
+	case "auto", "resolved", "resolvconf", "direct":
+	default:
+		fmt.Fprintf(stderr, "wgdesk service: unknown --dns-mode %q: use auto, resolved, resolvconf or direct\n", o.dnsMode)
+		return exitUsage
+	}
+	if !isRoot() {
+		fmt.Fprintln(stderr, "wgdesk service: the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`")
+		return exitFail
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return runService(ctx, o, stderr, nil)
+}
+
+// runService runs the service until ctx ends. ready, if set, is called once
+// the socket accepts connections.
+func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready func()) int {
+	logs := newLogs(stderr, o.verbose)
+	slog := logs.component("service")
+	// Listen first: if another service runs, Recover below would undo its
+	// live tunnels' settings.
+	ln, err := api.Listen(o.socket)
+	if err != nil {
+		slog.Errorf("%v", err)
+		return exitFail
+	}
+	defer ln.Close()
+	dnsMode := o.dnsMode
+	if dnsMode == "auto" {
+		dnsMode = ""
+	}
+	plog := logs.component("platform")
+	network, err := platform.New(platform.Options{StateDir: o.stateDir, DNSMode: dnsMode, ResolvConf: o.resolvConf,
+		Logger: platform.Logger{Verbosef: plog.Verbosef, Errorf: plog.Errorf}})
+	if err != nil {
+		slog.Errorf("set up the network: %v", err)
+		return exitFail
+	}
+	slog.Verbosef("undoing what an earlier run left behind, if anything")
+	if err := network.Recover(ctx); err != nil {
+		// Go on: a leftover that cannot be undone must not keep every
+		// other tunnel from working; the log says what is left.
+		slog.Errorf("undo an earlier run's leftovers: %v", err)
+	}
+	tlog := logs.component("tunnel")
+	mgr, err := tunnel.NewManager(tunnel.ManagerOptions{
+		StateDir:     o.stateDir,
+		Deps:         tunnel.Deps{Network: network},
+		AllowScripts: o.allowScripts,
+		Logger:       tunnel.Logger{Verbosef: tlog.Verbosef, Errorf: tlog.Errorf},
+	})
+	if err != nil {
+		slog.Errorf("%v", err)
+		return exitFail
+	}
+	alog := logs.component("api")
+	slog.Printf("wgdesk %s listening on %s", version(), o.socket)
+	if ready != nil {
+		ready()
+	}
+	code := exitOK
+	err = api.Serve(ctx, ln, mgr, api.Options{
+		Version:    version(),
+		Logger:     api.Logger{Verbosef: alog.Verbosef, Errorf: alog.Errorf},
+		ConfigJSON: redactedConfigJSON,
+	})
+	if err != nil {
+		slog.Errorf("%v", err)
+		code = exitFail
+	}
+	slog.Printf("stopping: taking every tunnel down")
+	cctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
+	defer cancel()
+	if err := mgr.Close(cctx); err != nil {
+		slog.Errorf("take tunnels down: %v", err)
+		code = exitFail
+	}
+	return code
+}
+
+// redactedConfigJSON is a tunnel's config as the API shows it: the shape of
+// `wgdesk parse --json`. The API redacts before calling it, so the
+// interface's public key (derived from the private one) is left out.
+func redactedConfigJSON(c *config.Config) any { return NewConfigJSON(c, nil) }
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// logs hands out per-component loggers writing to one stream.
+type logs struct {
+	l       *log.Logger
+	verbose bool
+}
+
+func newLogs(w io.Writer, verbose bool) *logs {
+	return &logs{l: log.New(w, "", log.LstdFlags), verbose: verbose}
+}
+
+// componentLog prefixes every line with its component's name.
+type componentLog struct {
+	logs   *logs
+	prefix string
+}
+
+func (l *logs) component(name string) componentLog {
+	return componentLog{logs: l, prefix: name + ": "}
+}
+
+func (c componentLog) Printf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if !strings.HasPrefix(msg, c.prefix) {
+		msg = c.prefix + msg
+	}
+	c.logs.l.Print(msg)
+}
+
+func (c componentLog) Errorf(format string, args ...any) { c.Printf(format, args...) }
+
+func (c componentLog) Verbosef(format string, args ...any) {
+	if c.logs.verbose {
+		c.Printf(format, args...)
+	}
+}
