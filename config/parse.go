@@ -374,7 +374,11 @@ func scan(lines []string) ([]*srcSection, string, *ParseError) {
 		if t[0] == '[' {
 			name, ok := sectionName(t)
 			if !ok {
-				return sections, b.String(), lineError(n, "", "section header without a closing ]", "write it as [Interface] or [Peer]")
+				msg := "section header without a closing ]"
+				if strings.Contains(t, "]") {
+					msg = "text after the section header"
+				}
+				return sections, b.String(), lineError(n, "", msg, "write it as [Interface] or [Peer], with comments after #")
 			}
 			var kind sectionKind
 			switch {

@@ -335,6 +335,9 @@ func TestParseValues(t *testing.T) {
 		{"trailing backslash is no continuation", base + "PostUp = echo a \\\nPostUp = echo b\n", func(c *Config) bool {
 			return reflect.DeepEqual(c.Interface.PostUp, []string{`echo a \`, "echo b"})
 		}},
+		{"identical repeated lines kept", base + "PostUp = x\nPostUp = x\n" + peer + "AllowedIPs = 10.0.0.0/8\nAllowedIPs = 10.0.0.0/8\n", func(c *Config) bool {
+			return len(c.Interface.PostUp) == 2 && len(c.Peers[0].AllowedIPs) == 2
+		}},
 		{"semicolon line is no comment", base + "PostUp = ;true\n", func(c *Config) bool { return c.Interface.PostUp[0] == ";true" }},
 		{"keepalive off", base + peer + "PersistentKeepalive = off\n", func(c *Config) bool { return c.Peers[0].PersistentKeepalive == 0 }},
 		{"keepalive max", base + peer + "PersistentKeepalive = 65535\n", func(c *Config) bool { return c.Peers[0].PersistentKeepalive == 65535 }},
@@ -457,6 +460,7 @@ func TestDecodeTextErrors(t *testing.T) {
 			if pe.Line != tt.line {
 				t.Errorf("line %d, want %d (%v)", pe.Line, tt.line, err)
 			}
+			checkErrorForm(t, pe)
 			_, _, perr := Parse(tt.in)
 			if !errors.Is(perr, ErrNotConfig) {
 				t.Errorf("Parse error %v does not wrap ErrNotConfig", perr)
@@ -539,6 +543,10 @@ func TestParseErrors(t *testing.T) {
 		{"html", "<!DOCTYPE html>\n<html><body>404</body></html>\n", 1, "", "neither", "", true},
 		{"prose", "Dear admin,\nplease find the VPN settings attached.\n", 1, "", "neither", "", true},
 		{"prose with equals", "The answer = 42\n", 1, "", "outside any section", "", true},
+		{"text after header", iface + "[Peer] office\n", 3, "", "text after the section header", "comments after #", false},
+		{"png bytes", "\x89PNG\r\n\x1a\n\x00\x00", 1, "", "utf-8", "", true},
+		{"private key typo hint", "[Interface]\nPrivate Key = x\n", 2, "", "unknown key in [Interface]", "did you mean PrivateKey?", false},
+		{"structural error before value error", iface + "garbage\nListenPort = x\n", 3, "", "neither", "", false},
 		{"first error wins", iface + "ListenPort = x\nMTU = y\n[Peer]\nAllowedIP = 1.2.3.4\n", 3, "ListenPort", "invalid ListenPort", "", false},
 		{"syntax error before semantic", "[Interface]\nListenPort = 1\n[Peer]\nFoo = 1\n", 4, "Foo", "unknown key Foo", "", false},
 		{"semantic errors in line order", "[Interface]\n" + priv + "MTU = 1000\nAddress = fd00::1\n[Peer]\nAllowedIPs = 10.0.0.0/8\n", 3, "MTU", "too small MTU", "", false},
@@ -622,6 +630,40 @@ func TestNearest(t *testing.T) {
 	} {
 		if got := nearest(in, keys); got != want {
 			t.Errorf("nearest(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// ini.v1 strips surrounding quotes, joins lines ending in a backslash,
+// reads values in backticks or """ over several lines and cuts ';'
+// comments unless told otherwise. This guards the options and the value
+// guard: every value must come back from ini.v1 exactly as scanned.
+func TestReadINIVerbatim(t *testing.T) {
+	values := []string{
+		`"quoted"`, `'single'`, "`backtick`", "`unclosed", `"""triple`, `"""a"""`,
+		`ends with \`, `a ; b`, `x # y`, `k=v=w`, `;leading`, `#`, `[not a section]`, `- auto`,
+	}
+	var text strings.Builder
+	text.WriteString("[Interface]\n")
+	for _, v := range values {
+		text.WriteString("PostUp = " + v + "\n")
+	}
+	text.WriteString("PostUp = last\n")
+	sections, cleaned, err := scan(strings.Split(text.String(), "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	items, err := readINI(cleaned, sections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(values, "last")
+	if len(items) != len(want) {
+		t.Fatalf("%d items, want %d: %+v", len(items), len(want), items)
+	}
+	for i, it := range items {
+		if it.value != want[i] || it.line != i+2 || it.key != "PostUp" {
+			t.Errorf("item %d = %+v, want value %q on line %d", i, it, want[i], i+2)
 		}
 	}
 }
