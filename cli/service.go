@@ -146,7 +146,7 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 func redactedConfigJSON(c *config.Config) any { return NewConfigJSON(c, nil) }
 
 func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
 	return "dev"
