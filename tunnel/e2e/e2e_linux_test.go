@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/wgdesk/wgdesk/platform"
 )
 
 type peerStatus struct {
@@ -107,7 +109,7 @@ func TestE2ESplitTunnel(t *testing.T) {
 		t.Fatalf("state after down: %q", st.State)
 	}
 	if after := l.snapshot(); after != before {
-		t.Fatalf("down did not restore the namespace:\n--- before\n%s\n--- after\n%s", before, after)
+		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
 	svc.stop(t)
 }
@@ -147,7 +149,7 @@ func TestE2EFullTunnel(t *testing.T) {
 	l.checkDNS()
 	l.wgdesk("down", "home")
 	if after := l.snapshot(); after != before {
-		t.Fatalf("down did not restore the namespace:\n--- before\n%s\n--- after\n%s", before, after)
+		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
 	svc.stop(t)
 }
@@ -194,7 +196,7 @@ func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
 	}
 	svc2 := l.startService()
 	if after := l.snapshot(); after != before {
-		t.Fatalf("the next start did not clean up:\n--- before\n%s\n--- after\n%s", before, after)
+		t.Fatalf("the next start did not clean up (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
 	if st := l.status("home"); st.State != "inactive" {
 		t.Fatalf("after a crash the tunnel should be inactive, is %q", st.State)
@@ -206,7 +208,7 @@ func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
 	}
 	svc2.stop(t)
 	if after := l.snapshot(); after != before {
-		t.Fatalf("SIGTERM did not deactivate the tunnel:\n--- before\n%s\n--- after\n%s", before, after)
+		t.Fatalf("SIGTERM did not deactivate the tunnel (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
 }
 
