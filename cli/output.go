@@ -42,9 +42,8 @@ type PeerJSON struct {
 	PersistentKeepalive uint16   `json:"persistent_keepalive,omitempty"`
 }
 
-// NewConfigJSON copies the public parts of c. The interface public key is
-// derived from the private key, and left empty when c has been redacted
-// (a zero private key has no meaningful public key).
+// NewConfigJSON copies the public parts of c. The interface public key and
+// has_preshared_key survive redaction (config.Config.Redact keeps them).
 func NewConfigJSON(c *config.Config, warnings []config.Warning) ConfigJSON {
 	in := c.Interface
 	j := ConfigJSON{
@@ -63,13 +62,13 @@ func NewConfigJSON(c *config.Config, warnings []config.Warning) ConfigJSON {
 		},
 		Peers: make([]PeerJSON, 0, len(c.Peers)),
 	}
-	if !in.PrivateKey.IsZero() {
-		j.Interface.PublicKey = in.PrivateKey.PublicKey().String()
+	if pub := in.PublicKey(); !pub.IsZero() {
+		j.Interface.PublicKey = pub.String()
 	}
 	for _, p := range c.Peers {
 		j.Peers = append(j.Peers, PeerJSON{
 			PublicKey:           p.PublicKey.String(),
-			HasPresharedKey:     !p.PresharedKey.IsZero(),
+			HasPresharedKey:     p.HasPresharedKey(),
 			AllowedIPs:          strs(p.AllowedIPs),
 			Endpoint:            p.Endpoint.String(),
 			PersistentKeepalive: p.PersistentKeepalive,

@@ -248,12 +248,12 @@ func TestNewConfigJSONRedacted(t *testing.T) {
 		t.Fatal(err)
 	}
 	j := NewConfigJSON(c.Redact(), nil)
-	if j.Interface.PublicKey != "" {
-		t.Errorf("redacted config shows public key %q derived from a zero key", j.Interface.PublicKey)
+	// Redact keeps what may be shown of the secrets.
+	if want := c.Interface.PrivateKey.PublicKey().String(); j.Interface.PublicKey != want {
+		t.Errorf("redacted config shows public key %q, want %q", j.Interface.PublicKey, want)
 	}
-	// Redact zeroes the preshared key, so its presence is no longer known.
-	if j.Peers[0].HasPresharedKey {
-		t.Errorf("redacted config claims a preshared key")
+	if !j.Peers[0].HasPresharedKey {
+		t.Errorf("redacted config lost that the peer has a preshared key")
 	}
 	if full := NewConfigJSON(c, nil); !full.Peers[0].HasPresharedKey || full.Interface.PublicKey == "" {
 		t.Errorf("full config: %+v", full)

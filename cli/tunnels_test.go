@@ -184,7 +184,7 @@ func TestVerbsAgainstService(t *testing.T) {
 	if err := json.Unmarshal(t2.Config, &cj); err != nil {
 		t.Fatal(err)
 	}
-	if len(cj.Peers) != 1 || cj.Peers[0].PublicKey != testPeerPub || cj.Interface.PublicKey != "" {
+	if len(cj.Peers) != 1 || cj.Peers[0].PublicKey != testPeerPub || cj.Interface.PublicKey != mustPub(t, testPriv) {
 		t.Fatalf("config in the API: %s", t2.Config)
 	}
 	e.all.Write(t2.Config)
@@ -315,4 +315,14 @@ func TestHumanUnits(t *testing.T) {
 			t.Errorf("%d: %q, want %q", n, got, want)
 		}
 	}
+}
+
+// mustPub is the public key of a base64 private key.
+func mustPub(t *testing.T, priv string) string {
+	t.Helper()
+	k, err := config.ParseKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.PublicKey().String()
 }

@@ -29,14 +29,18 @@ func (c *Config) Clone() *Config {
 
 // Redact returns a deep copy with the private key and every preshared key
 // zeroed, for callers that may see a tunnel but not its secrets (the GUI
-// of a limited user, logs, support bundles). Public keys stay.
+// of a limited user, logs, support bundles). Public keys stay, and so do
+// the interface's public key and whether each peer has a preshared key
+// (Interface.PublicKey, Peer.HasPresharedKey).
 func (c *Config) Redact() *Config {
 	d := c.Clone()
 	if d == nil {
 		return nil
 	}
+	d.Interface.publicKey = d.Interface.PublicKey()
 	d.Interface.PrivateKey = Key{}
 	for i := range d.Peers {
+		d.Peers[i].hadPresharedKey = d.Peers[i].HasPresharedKey()
 		d.Peers[i].PresharedKey = Key{}
 	}
 	return d

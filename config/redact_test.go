@@ -40,11 +40,27 @@ func TestRedact(t *testing.T) {
 	if c.Interface.PrivateKey != testKey(1) || c.Peers[0].PresharedKey != testKey(3) || c.Peers[1].PresharedKey != testKey(5) {
 		t.Error("Redact changed the original")
 	}
+	// What may be shown of the secrets survives: the public key and that
+	// a preshared key is in use.
+	if r.Interface.PublicKey() != testKey(1).PublicKey() {
+		t.Error("the interface public key is lost by Redact")
+	}
+	for i, p := range r.Peers {
+		if !p.HasPresharedKey() {
+			t.Errorf("peer %d: that a preshared key is set is lost by Redact", i)
+		}
+	}
+	if r.Redact().Interface.PublicKey() != testKey(1).PublicKey() || !r.Redact().Peers[0].HasPresharedKey() {
+		t.Error("redacting twice loses the public key or the preshared flag")
+	}
 	// Everything but the secrets is kept.
 	r.Interface.PrivateKey = c.Interface.PrivateKey
 	r.Peers[0].PresharedKey, r.Peers[1].PresharedKey = c.Peers[0].PresharedKey, c.Peers[1].PresharedKey
-	if !reflect.DeepEqual(r, c) {
-		t.Errorf("Redact changed more than the secrets:\n%+v\n%+v", r, c)
+	if string(r.Marshal()) != string(c.Marshal()) {
+		t.Errorf("Redact changed more than the secrets:\n%s\n%s", r.Marshal(), c.Marshal())
+	}
+	if plain := sampleConfig(t); plain.Peers[0].HasPresharedKey() != true || (Peer{}).HasPresharedKey() {
+		t.Error("HasPresharedKey wrong on an unredacted config")
 	}
 	var nilConfig *Config
 	if nilConfig.Redact() != nil || nilConfig.Clone() != nil {

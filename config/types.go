@@ -26,6 +26,19 @@ type Interface struct {
 	PreDown    []string
 	PostDown   []string
 	SaveConfig bool
+
+	// publicKey keeps the public key of a redacted config, whose
+	// PrivateKey is zero.
+	publicKey Key
+}
+
+// PublicKey is the interface's public key: derived from PrivateKey, or
+// the one kept by Redact. Zero when neither is known.
+func (in Interface) PublicKey() Key {
+	if !in.PrivateKey.IsZero() {
+		return in.PrivateKey.PublicKey()
+	}
+	return in.publicKey
 }
 
 // Peer holds one [Peer] section.
@@ -35,7 +48,15 @@ type Peer struct {
 	AllowedIPs          []netip.Prefix
 	Endpoint            Endpoint // zero: none
 	PersistentKeepalive uint16   // seconds; 0: off
+
+	// hadPresharedKey records, in a redacted config, that a preshared key
+	// was set before Redact zeroed it.
+	hadPresharedKey bool
 }
+
+// HasPresharedKey reports whether the peer uses a preshared key, also in a
+// redacted config.
+func (p Peer) HasPresharedKey() bool { return !p.PresharedKey.IsZero() || p.hadPresharedKey }
 
 // Endpoint is a peer's UDP address as written in the file: a host name or an
 // IP address and a port. Host names stay unresolved until a tunnel starts.
