@@ -52,9 +52,9 @@ func importVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitUsage
 	}
 	path := pos[0]
-	entries, err := config.ImportFile(path)
+	entries, err := importPath(path) // "-" reads pasted text from standard input
 	if err != nil {
-		return c.fail(err)
+		return c.fail(fmt.Errorf("%s: %w", displayName(path), err))
 	}
 	valid := 0
 	for _, e := range entries {

@@ -326,3 +326,21 @@ func mustPub(t *testing.T, priv string) string {
 	}
 	return k.PublicKey().String()
 }
+
+// Pasted text arrives on standard input as `wgdesk import --name N -`.
+func TestImportFromStandardInput(t *testing.T) {
+	e := newEnv(t)
+	old := parseStdin
+	parseStdin = strings.NewReader(testConfigText("10.88.0.2/32"))
+	t.Cleanup(func() { parseStdin = old })
+	if got := e.must("import", "--name", "pasted", "-"); !strings.Contains(got, "pasted") {
+		t.Fatalf("import from stdin: %q", got)
+	}
+	if got := e.must("list"); !strings.Contains(got, "pasted") {
+		t.Fatalf("the pasted tunnel is not listed:\n%s", got)
+	}
+	parseStdin = strings.NewReader("this is not a config\n")
+	if code, _, errOut := e.run("import", "-"); code == 0 || !strings.Contains(errOut, "line 1") {
+		t.Fatalf("import of junk from stdin: exit %d, %q", code, errOut)
+	}
+}
