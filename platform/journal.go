@@ -102,7 +102,7 @@ func (j journal) save(e *journalEntry) error {
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return fmt.Errorf("create journal directory: %w", err)
 	}
-	if err := writeFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+	if err := WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write journal: %w", err)
 	}
 	return nil
@@ -130,44 +130,6 @@ func (j journal) load() ([]*journalEntry, error) {
 		out = append(out, e)
 	}
 	return out, nil
-}
-
-// writeFileAtomic replaces path with data through a temporary file in the
-// same directory, so that a crash leaves either the old or the new file.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync() // best effort: make the rename itself durable
-		d.Close()
-	}
-	return nil
 }
 
 // notIn returns the elements of have that want lacks.

@@ -65,11 +65,37 @@ type Network interface {
 	Recover(ctx context.Context) error
 }
 
-// Logger is where an implementation reports its choices (such as the DNS
-// mode and why). Either field may be nil.
+// Logger is where a component reports what it does (such as the DNS mode
+// and why). Either field may be nil. The tunnel engine and the local API
+// use the same type; nothing passed to it may contain key material.
 type Logger struct {
 	Verbosef func(format string, args ...any)
 	Errorf   func(format string, args ...any)
+}
+
+// Verbose logs through Verbosef, if set.
+func (l Logger) Verbose(format string, args ...any) {
+	if l.Verbosef != nil {
+		l.Verbosef(format, args...)
+	}
+}
+
+// Error logs through Errorf, if set.
+func (l Logger) Error(format string, args ...any) {
+	if l.Errorf != nil {
+		l.Errorf(format, args...)
+	}
+}
+
+// Prefixed returns a Logger that puts prefix before every message.
+func (l Logger) Prefixed(prefix string) Logger {
+	wrap := func(f func(string, ...any)) func(string, ...any) {
+		if f == nil {
+			return nil
+		}
+		return func(format string, args ...any) { f(prefix+format, args...) }
+	}
+	return Logger{Verbosef: wrap(l.Verbosef), Errorf: wrap(l.Errorf)}
 }
 
 // Options configure a Network.

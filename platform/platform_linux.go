@@ -74,15 +74,11 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 }
 
 func (n *linuxNetwork) logf(format string, args ...any) {
-	if n.opts.Logger.Verbosef != nil {
-		n.opts.Logger.Verbosef("platform: "+format, args...)
-	}
+	n.opts.Logger.Verbose("platform: "+format, args...)
 }
 
 func (n *linuxNetwork) errorf(format string, args ...any) {
-	if n.opts.Logger.Errorf != nil {
-		n.opts.Logger.Errorf("platform: "+format, args...)
-	}
+	n.opts.Logger.Error("platform: "+format, args...)
 }
 
 // Apply implements Network.

@@ -51,35 +51,9 @@ const DefaultFwMark = 51820
 // final MTU on the link (Settings.MTU, automatic when zero).
 const defaultTUNMTU = 1420
 
-// Logger receives a component's messages. Either field may be nil. Nothing
-// passed to it contains key material.
-type Logger struct {
-	Verbosef func(format string, args ...any)
-	Errorf   func(format string, args ...any)
-}
-
-func (l Logger) verbosef(format string, args ...any) {
-	if l.Verbosef != nil {
-		l.Verbosef(format, args...)
-	}
-}
-
-func (l Logger) errorf(format string, args ...any) {
-	if l.Errorf != nil {
-		l.Errorf(format, args...)
-	}
-}
-
-// prefixed returns a Logger that puts prefix before every message.
-func (l Logger) prefixed(prefix string) Logger {
-	wrap := func(f func(string, ...any)) func(string, ...any) {
-		if f == nil {
-			return nil
-		}
-		return func(format string, args ...any) { f(prefix+format, args...) }
-	}
-	return Logger{Verbosef: wrap(l.Verbosef), Errorf: wrap(l.Errorf)}
-}
+// Logger receives a component's messages (platform.Logger: either field
+// may be nil). Nothing passed to it contains key material.
+type Logger = platform.Logger
 
 // Deps are the engine's side effects. Tests swap them for in-process doubles
 // (tuntest, bindtest, a fake Network) so the production sequence runs
@@ -206,7 +180,7 @@ func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	if err := e.up(ctx, opts.Interface); err != nil {
 		// The teardown must run even when ctx was what failed us.
 		if terr := e.teardown(context.WithoutCancel(ctx), false); terr != nil {
-			e.log.errorf("teardown after failed start: %v", terr)
+			e.log.Error("teardown after failed start: %v", terr)
 		}
 		return nil, err
 	}
@@ -246,7 +220,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if real, err := t.Name(); err == nil && real != "" {
 		ifname = real
 	}
-	dlog := e.log.prefixed("device: ")
+	dlog := e.log.Prefixed("device: ")
 	dev := device.NewDevice(t, e.deps.NewBind(), &device.Logger{
 		Verbosef: orDiscard(dlog.Verbosef),
 		Errorf:   orDiscard(dlog.Errorf),
@@ -278,7 +252,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err := e.runScripts(ctx, cfg.Interface.PostUp, ifname); err != nil {
 		return fail(StepPostUp, err)
 	}
-	e.log.verbosef("tunnel %s is up on %s", e.name, ifname)
+	e.log.Verbose("tunnel %s is up on %s", e.name, ifname)
 	return nil
 }
 
@@ -351,7 +325,7 @@ func (e *Engine) teardown(ctx context.Context, withScripts bool) error {
 		}
 	}
 	if len(errs) == 0 {
-		e.log.verbosef("tunnel %s is down", e.name)
+		e.log.Verbose("tunnel %s is down", e.name)
 	}
 	return errors.Join(errs...)
 }
@@ -376,7 +350,7 @@ func (e *Engine) Stats() ([]PeerStats, error) {
 func (e *Engine) runScripts(ctx context.Context, cmds []string, ifname string) error {
 	for i, c := range cmds {
 		cmd := strings.ReplaceAll(c, "%i", ifname)
-		e.log.verbosef("run script %d of %d", i+1, len(cmds))
+		e.log.Verbose("run script %d of %d", i+1, len(cmds))
 		if err := e.deps.RunScript(ctx, cmd); err != nil {
 			return fmt.Errorf("command %d of %d: %w", i+1, len(cmds), err)
 		}

@@ -117,7 +117,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	for _, l := range loaded {
 		t := &managed{name: l.name, cfg: l.cfg, state: StateInactive, since: now}
 		if l.err != nil {
-			m.log.errorf("tunnel %s: %v", l.name, l.err)
+			m.log.Error("tunnel %s: %v", l.name, l.err)
 			t.loadErr = l.err
 			t.state = StateFailed
 			t.reason = l.err.Error()
@@ -261,7 +261,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 			Config:       cfg,
 			AllowScripts: m.opts.AllowScripts,
 			Deps:         m.deps,
-			Logger:       m.log.prefixed("tunnel " + name + ": "),
+			Logger:       m.log.Prefixed("tunnel " + name + ": "),
 		})
 
 		m.mu.Lock()
@@ -271,7 +271,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 		if err != nil {
 			t.ifname = ""
 			m.setStateLocked(t, StateFailed, err.Error())
-			m.log.errorf("tunnel %s: start failed: %v", name, err)
+			m.log.Error("tunnel %s: start failed: %v", name, err)
 			return fmt.Errorf("up %s: %w", name, err)
 		}
 		t.engine = eng
@@ -334,7 +334,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 		t.peers = nil
 		m.setStateLocked(t, StateInactive, "")
 		if err != nil {
-			m.log.errorf("tunnel %s: stop: %v", name, err)
+			m.log.Error("tunnel %s: stop: %v", name, err)
 			return fmt.Errorf("down %s: %w", name, err)
 		}
 		return nil
@@ -427,7 +427,7 @@ func (m *Manager) watchStats(t *managed, eng *Engine, stop <-chan struct{}) {
 		}
 		peers, err := eng.Stats()
 		if err != nil {
-			m.log.verbosef("tunnel %s: %v", t.name, err)
+			m.log.Verbose("tunnel %s: %v", t.name, err)
 			continue
 		}
 		m.mu.Lock()

@@ -13,6 +13,7 @@ import (
 	"syscall"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
 )
 
 // validName is the rule for tunnel names: safe as a file name on every OS
@@ -94,37 +95,10 @@ func (s *store) load() ([]storedTunnel, error) {
 // save writes cfg under name atomically: a temp file in the same directory,
 // fsync, rename over the old file, fsync the directory.
 func (s *store) save(name string, cfg *config.Config) error {
-	f, err := os.CreateTemp(s.dir, "."+name+".*.tmp")
-	if err != nil {
+	if err := platform.WriteFileAtomic(s.path(name), cfg.Marshal(), 0o600); err != nil {
 		return fmt.Errorf("save %s: %w", name, err)
 	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	// CreateTemp makes 0600 files; say so anyway, against a changed umask
-	// or a future Go.
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
-	}
-	if _, err := f.Write(cfg.Marshal()); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
-	}
-	if err := os.Rename(tmp, s.path(name)); err != nil {
-		return fmt.Errorf("save %s: %w", name, err)
-	}
-	ok = true
-	return s.syncDir()
+	return nil
 }
 
 // remove deletes a stored tunnel; a missing file is not an error.

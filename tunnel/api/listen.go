@@ -92,8 +92,8 @@ func logSocketAccess(ln net.Listener, log Logger) {
 	switch {
 	case !ok:
 	case sl.restricted:
-		log.errorf("%s", sl.note)
+		log.Error("%s", sl.note)
 	default:
-		log.verbosef("%s", sl.note)
+		log.Verbose("%s", sl.note)
 	}
 }

@@ -11,27 +11,13 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
 	"github.com/wgdesk/wgdesk/tunnel"
 )
 
-// Logger is where the server reports refused callers and failures. Either
-// field may be nil. Nothing logged carries a key.
-type Logger struct {
-	Verbosef func(format string, args ...any)
-	Errorf   func(format string, args ...any)
-}
-
-func (l Logger) verbosef(format string, args ...any) {
-	if l.Verbosef != nil {
-		l.Verbosef(format, args...)
-	}
-}
-
-func (l Logger) errorf(format string, args ...any) {
-	if l.Errorf != nil {
-		l.Errorf(format, args...)
-	}
-}
+// Logger is where the server reports refused callers and failures (either
+// field may be nil). Nothing logged carries a key.
+type Logger = platform.Logger
 
 // Options configure Serve. The zero value serves with the OS credential
 // check and shows no config in tunnel answers.
@@ -127,7 +113,7 @@ func (s *server) authorize(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.opts.Logger.errorf("refused %s %s from %s: %s", r.Method, r.URL.Path, c.cred, c.reason)
+		s.opts.Logger.Error("refused %s %s from %s: %s", r.Method, r.URL.Path, c.cred, c.reason)
 		writeError(w, &Error{Code: CodePermissionDenied, Message: "permission denied: " + accessHint}, http.StatusForbidden)
 	})
 }
@@ -176,7 +162,7 @@ func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.verbosef("imported %s (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
+	s.opts.Logger.Verbose("imported %s (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
 	writeJSON(w, http.StatusCreated, ImportResponse{Tunnel: s.tunnelJSON(info), Warnings: warningsJSON(warnings)})
 }
 
@@ -190,7 +176,7 @@ func (s *server) down(w http.ResponseWriter, r *http.Request) {
 
 func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f func(context.Context, string) error) {
 	name := r.PathValue("name")
-	s.opts.Logger.verbosef("%s %s requested by %s", what, name, callerOf(r).cred)
+	s.opts.Logger.Verbose("%s %s requested by %s", what, name, callerOf(r).cred)
 	if err := f(r.Context(), name); err != nil {
 		s.fail(w, r, err)
 		return
@@ -209,7 +195,7 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.verbosef("deleted %s for %s", name, callerOf(r).cred)
+	s.opts.Logger.Verbose("deleted %s for %s", name, callerOf(r).cred)
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -221,7 +207,7 @@ func (s *server) config(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.verbosef("exported the config of %s, private key included, to %s", name, callerOf(r).cred)
+	s.opts.Logger.Verbose("exported the config of %s, private key included, to %s", name, callerOf(r).cred)
 	writeJSON(w, http.StatusOK, ConfigResponse{Name: name, Config: string(cfg.Marshal())})
 }
 
@@ -299,7 +285,7 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		// leaked key is worth more than a copy.
 		b, err := json.Marshal(s.opts.ConfigJSON(info.Config.Redact()))
 		if err != nil {
-			s.opts.Logger.errorf("encode the config of %s: %v", info.Name, err)
+			s.opts.Logger.Error("encode the config of %s: %v", info.Name, err)
 		} else {
 			t.Config = b
 		}
@@ -310,7 +296,7 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e, status := toError(err)
 	if e.Code == CodeInternal {
-		s.opts.Logger.errorf("%s %s: %v", r.Method, r.URL.Path, err)
+		s.opts.Logger.Error("%s %s: %v", r.Method, r.URL.Path, err)
 	}
 	writeError(w, e, status)
 }
