@@ -26,6 +26,7 @@ func main() {
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
+	cli.Version = version
 	if len(args) == 0 {
 		return runGUI(stdout, stderr)
 	}

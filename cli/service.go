@@ -141,11 +141,17 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 }
 
 // redactedConfigJSON is a tunnel's config as the API shows it: the shape of
-// `wgdesk parse --json`. The API redacts before calling it, so the
-// interface's public key (derived from the private one) is left out.
+// `wgdesk parse --json`. The API redacts before calling it; the interface's
+// public key and the preshared-key flags survive redaction.
 func redactedConfigJSON(c *config.Config) any { return NewConfigJSON(c, nil) }
 
+// Version is the program's version; main sets it from its build flags.
+var Version = ""
+
 func version() string {
+	if Version != "" {
+		return Version
+	}
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version
 	}
