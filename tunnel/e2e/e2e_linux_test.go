@@ -81,7 +81,7 @@ func (l *lab) checkTraffic(name string) {
 		t.Fatalf("counters did not grow after a ping: before rx=%d tx=%d, after rx=%d tx=%d", p.RxBytes, p.TxBytes, p2.RxBytes, p2.TxBytes)
 	}
 	// The packets really crossed the tunnel: the server saw the handshake.
-	if out := inNS(t, l.server, "wg", "show", "wgs0", "latest-handshakes"); strings.Contains(out, "\t0\n") {
+	if out := inNS(t, l.server, "wg", "show", l.serverIf(), "latest-handshakes"); strings.Contains(out, "\t0\n") {
 		t.Fatalf("the server has no handshake with the client: %q", out)
 	}
 }

@@ -177,6 +177,11 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
+// serverIf names the server's WireGuard interface. wireguard-go puts its
+// control socket in the host's /var/run/wireguard, shared by every
+// namespace, so the name is unique to the lab.
+func (l *lab) serverIf() string { return "ws" + l.id }
+
 // startServer runs Debian's wireguard-go in the server namespace and
 // configures it with wg(8), as a RouterOS peer would be set up.
 func (l *lab) startServer() {
@@ -188,7 +193,7 @@ func (l *lab) startServer() {
 	if l.clientKey, err = config.NewPrivateKey(); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("ip", "netns", "exec", l.server, "wireguard-go", "-f", "wgs0")
+	cmd := exec.Command("ip", "netns", "exec", l.server, "wireguard-go", "-f", l.serverIf())
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.Env = append(os.Environ(), "WG_PROCESS_FOREGROUND=1", "LOG_LEVEL=error")
@@ -199,21 +204,19 @@ func (l *lab) startServer() {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
-	sock := "/var/run/wireguard/wgs0.sock"
 	waitFor(t, 10*time.Second, "wireguard-go's socket", func() bool {
-		return exec.Command("ip", "netns", "exec", l.server, "wg", "show", "wgs0").Run() == nil
+		return exec.Command("ip", "netns", "exec", l.server, "wg", "show", l.serverIf()).Run() == nil
 	})
-	_ = sock
 	conf := filepath.Join(l.dir, "server.conf")
 	text := fmt.Sprintf("[Interface]\nPrivateKey = %s\nListenPort = %d\n\n[Peer]\nPublicKey = %s\nAllowedIPs = %s/32, %s/128\n",
 		l.serverKey, serverPort, l.clientKey.PublicKey(), tunClient4, tunClient6)
 	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	inNS(t, l.server, "wg", "setconf", "wgs0", conf)
-	inNS(t, l.server, "ip", "addr", "add", tunServer4+"/24", "dev", "wgs0")
-	inNS(t, l.server, "ip", "-6", "addr", "add", tunServer6+"/64", "dev", "wgs0", "nodad")
-	inNS(t, l.server, "ip", "link", "set", "wgs0", "up")
+	inNS(t, l.server, "wg", "setconf", l.serverIf(), conf)
+	inNS(t, l.server, "ip", "addr", "add", tunServer4+"/24", "dev", l.serverIf())
+	inNS(t, l.server, "ip", "-6", "addr", "add", tunServer6+"/64", "dev", l.serverIf(), "nodad")
+	inNS(t, l.server, "ip", "link", "set", l.serverIf(), "up")
 }
 
 // startDNS runs a small DNS server for home.lan on the router's tunnel
