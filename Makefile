@@ -69,11 +69,12 @@ clean:
 	rm -rf bin
 
 # ---- bench: wgdesk against wg-quick and plain veth (bench/README.md) ----
-# make bench [BENCH_SECONDS=3] [BENCH_RUNS=3] [BENCH_CLIENTS="wgdesk veth"] [SAVE=1]
+# make bench [BENCH_SECONDS=3] [BENCH_RUNS=3] [BENCH_CLIENTS="wgdesk veth"] [BENCH_PROFILE=1] [SAVE=1]
 BENCH_SECONDS ?= 10
 BENCH_RUNS    ?= 3
 BENCH_CLIENTS ?= wgdesk wgquick_debian wgquick_newest veth
 SAVE          ?=
+BENCH_PROFILE ?=
 BENCH_DEBS    := wireguard-go wireguard-tools iproute2 iputils-ping iperf3 jq procps
 BENCH_BIN     := bench/.cache/bin
 # The wireguard-go our go.mod pins, built from the module proxy into the
@@ -89,4 +90,4 @@ bench: build
 		echo '$(BENCH_WG_VERSION)' > $(BENCH_BIN)/wireguard.version; }
 	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/probe ./bench/probe
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' \
-		BENCH_CLIENTS='$(BENCH_CLIENTS)' SAVE='$(SAVE)' bench/bench.sh
+		BENCH_CLIENTS='$(BENCH_CLIENTS)' BENCH_PROFILE='$(BENCH_PROFILE)' SAVE='$(SAVE)' bench/bench.sh

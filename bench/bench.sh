@@ -28,6 +28,7 @@ BENCH_CLIENTS=${BENCH_CLIENTS:-wgdesk wgquick_debian wgquick_newest veth}
 IDLE_SECONDS=${BENCH_IDLE_SECONDS:-$((3 * BENCH_SECONDS))}
 SAVE=${SAVE:-}
 BENCH_PROFILE=${BENCH_PROFILE:-} # 1: also profile each engine with perf under TCP load
+BENCH_LOGS=${BENCH_LOGS:-}       # a directory: keep the service and command logs there
 WGDESK=${WGDESK:-$ROOT/bin/wgdesk}
 NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
 PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
@@ -87,6 +88,9 @@ cleanup() {
 		rm -rf "/etc/netns/$ns"
 	done
 	rm -f "/var/run/wireguard/$IF_S.sock" "/var/run/wireguard/$IF_C.sock"
+	if [ -n "$BENCH_LOGS" ] && [ -n "$TMP" ]; then
+		mkdir -p "$BENCH_LOGS" && cp "$TMP"/*.log "$BENCH_LOGS"/ 2>/dev/null && log "logs kept in $BENCH_LOGS"
+	fi
 	[ -n "$TMP" ] && rm -rf "$TMP"
 	exit "$rc"
 }
@@ -260,6 +264,8 @@ measure_activation() {
 			die "$c: activation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
 		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.up"
 		sed -n 's/.*first_ping_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.ping"
+		# Footprint with one tunnel: the first activation of a fresh engine.
+		[ "$i" = 1 ] && R[$c.rss_tunnel_mb]=$(status_mb "$("${kind}_pid")" VmRSS)
 		out=$(ns_c "$PROBE" -log "$TMP/$c-cmd.log" -- "${DOWN[@]}") ||
 			die "$c: deactivation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
 		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.down"
@@ -338,7 +344,7 @@ profile_engine() {
 	ns_c iperf3 -c "$TUN_SERVER" -p "$PORT_TUN" -t "$BENCH_SECONDS" >/dev/null
 	wait "$perfpid" || true
 	{ perf report -i "$TMP/perf.$c" --stdio --no-children --sort dso,symbol -g none --percent-limit 1.5 2>/dev/null || true; } |
-		grep '%' | sed 's/[ -]*$//' | head -20 >"$TMP/profile.$c" || true
+		grep -v '^#' | grep '%' | sed 's/[ -]*$//' | head -20 >"$TMP/profile.$c" || true
 }
 
 # measure_client runs every figure for one client.
@@ -363,7 +369,9 @@ measure_client() {
 	wait_until "a ping through the $c tunnel" 100 ns_c ping -c 1 -W 1 "$TUN_SERVER"
 	pid=$("${kind}_pid")
 	[ -n "$pid" ] || die "$c: no engine process found"
-	R[$c.rss_tunnel_mb]=$(status_mb "$pid" VmRSS)
+	# The same after BENCH_ACT_RUNS up/down cycles: wg-quick starts a new
+	# wireguard-go each time, wgdesk's service keeps running.
+	R[$c.rss_cycled_mb]=$(status_mb "$pid" VmRSS)
 
 	local t0 t1
 	t0=$(cpu_ticks "$pid")
@@ -425,6 +433,7 @@ FIGURES=(
 	"down_return_ms|down: command returns (ms)"
 	"rss_idle_mb|RSS, service idle (MB)"
 	"rss_tunnel_mb|RSS, one tunnel up (MB)"
+	"rss_cycled_mb|RSS, tunnel up after up/down cycles (MB)"
 	"rss_peak_mb|peak RSS, VmHWM (MB)"
 	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
 )
@@ -461,7 +470,7 @@ report() {
 		"newest wireguard-go $NEWEST_VERSION; server: Debian wireguard-go; $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
 	echo "each figure: median of $BENCH_RUNS runs of ${BENCH_SECONDS}s (activation: $BENCH_ACT_RUNS cycles; idle CPU over ${IDLE_SECONDS}s); tunnel MTU $MTU, UDP payload $UDP_LEN bytes"
 	echo
-	local fmt='%-34s %12s %22s %22s %10s\n' f key label c row
+	local fmt='%-42s %12s %22s %22s %10s\n' f key label c row
 	# shellcheck disable=SC2059
 	printf "$fmt" "figure" "${LABELS[@]}"
 	for f in "${FIGURES[@]}"; do
