@@ -14,12 +14,21 @@ CORE_PKGS := ./config/... ./platform/... ./tunnel/... ./cli/... .
 
 TEST_DEBS := wireguard-go wireguard-tools iproute2 iputils-ping procps passwd
 RUN_DEBS  := iproute2
+# The desktop app (Fyne, OpenGL through cgo) and its headless smoke test.
+GUI_DEBS      := gcc libc6-dev libgl1-mesa-dev xorg-dev
+GUI_TEST_DEBS := xvfb imagemagick dbus-x11 dbus
 
-.PHONY: all build run test test-all fuzz lint cross deps-test deps-run clean
+.PHONY: all build build-service run test test-all test-gui fuzz lint cross deps-test deps-run deps-gui clean
 
 all: build
 
-build:
+# The full binary: service, command line and desktop app (needs cgo).
+build: deps-gui
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+
+# Service and command line only, no desktop app: pure Go, no C toolchain,
+# for servers and cross builds.
+build-service:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # Installs Debian packages that are missing; runs apt-get update once.
@@ -39,16 +48,21 @@ deps-test:
 deps-run:
 	$(call apt_install,$(RUN_DEBS))
 
+deps-gui:
+	$(call apt_install,$(GUI_DEBS) $(GUI_TEST_DEBS))
+
 # Builds wgdesk and starts the tunnel service in the foreground (as root).
 # Use the CLI from another terminal: bin/wgdesk import my-router.conf
+# and the desktop app, as your own user: bin/wgdesk
 run: deps-run build
 	$(SUDO) mkdir -p /var/lib/wgdesk
+	@echo "desktop app: run $(BIN) as your user in another terminal; command line: $(BIN) help"
 	$(SUDO) $(BIN) service --verbose
 
 # Every test: style, vet, cross-OS builds, all tests with the race detector
 # (as root: the namespace, TUN and end-to-end tests need it and skip
 # without it), then the parser fuzz target for $(FUZZTIME).
-test: deps-test lint cross test-all fuzz
+test: deps-test deps-gui lint cross test-all test-gui fuzz
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -61,6 +75,12 @@ cross:
 
 test-all:
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" $(GO) test -race -count=1 -p 1 $(CORE_PKGS)
+
+# The desktop app's tests: headless UI tests against a fake service, and a
+# smoke test of the real binary under Xvfb (as root; it skips otherwise).
+test-gui: deps-gui
+	CGO_ENABLED=1 $(GO) vet ./app/... ./assets/...
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" CGO_ENABLED=1 $(GO) test -race -count=1 ./app/... ./assets/...
 
 fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

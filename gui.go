@@ -1,14 +1,14 @@
+//go:build cgo
+
 package main
 
 import (
-	"fmt"
 	"io"
+
+	"github.com/wgdesk/wgdesk/app"
 )
 
-// runGUI starts the desktop app. The Fyne app lives in app/ and is wired in
-// here once it exists; until then say what to use instead.
-func runGUI(stdout, stderr io.Writer) int {
-	fmt.Fprintln(stderr, "wgdesk: the desktop app is not part of this build yet; use the command line:")
-	usage(stderr)
-	return 2
+// runGUI starts the desktop app; args are [--socket PATH].
+func runGUI(args []string, stdout, stderr io.Writer) int {
+	return app.Main(args, stdout, stderr)
 }

@@ -1,7 +1,7 @@
 // Command wgdesk is a desktop WireGuard client. One binary plays several
 // roles, chosen by the first argument, as wireguard-windows does:
 //
-//	wgdesk                 the desktop app (unprivileged)
+//	wgdesk [--socket PATH] the desktop app (unprivileged)
 //	wgdesk service ...     the privileged tunnel service
 //	wgdesk parse ...       validate config files without storing them
 //	wgdesk import|list|up|down|status|delete|export ...
@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/wgdesk/wgdesk/cli"
 )
@@ -27,8 +28,8 @@ func main() {
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cli.Version = version
-	if len(args) == 0 {
-		return runGUI(stdout, stderr)
+	if len(args) == 0 || args[0] == "--socket" || strings.HasPrefix(args[0], "--socket=") {
+		return runGUI(args, stdout, stderr)
 	}
 	verb, rest := args[0], args[1:]
 	switch verb {

@@ -1,0 +1,139 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgdesk/wgdesk/config"
+)
+
+// writeSecretFile writes data to path readable by its owner only, also
+// when the file exists already (the save dialog may have created it).
+func writeSecretFile(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("restrict %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// exportTo fetches name's full config and writes it to path, mode 0600.
+// It runs off the UI goroutine.
+func exportTo(ctx context.Context, c Client, name, path string) error {
+	text, err := c.Config(ctx, name)
+	if err != nil {
+		return fmt.Errorf("read the config of %s: %w", name, err)
+	}
+	return writeSecretFile(path, []byte(text))
+}
+
+func (u *UI) showExportDialog(name string) {
+	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
+		if err != nil {
+			u.showError("Could not export "+name, err)
+			return
+		}
+		if w == nil {
+			return
+		}
+		path := w.URI().Path()
+		w.Close() // written again below with mode 0600
+		go func() {
+			ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+			defer cancel()
+			err := exportTo(ctx, u.client, name, path)
+			u.opts.Do(func() {
+				if err != nil {
+					u.showError("Could not export "+name, err)
+					return
+				}
+				dialog.ShowInformation("Exported", fmt.Sprintf("Saved %s to %s (readable by you only). It holds the private key.", name, path), u.win)
+			})
+		}()
+	}, u.win)
+	d.SetFileName(name + ".conf")
+	d.Resize(fyne.NewSize(760, 520))
+	d.Show()
+}
+
+// qrPNG fetches name's full config and renders it as a QR code.
+func qrPNG(ctx context.Context, c Client, name string) ([]byte, error) {
+	text, err := c.Config(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("read the config of %s: %w", name, err)
+	}
+	cfg, _, err := config.Parse([]byte(text))
+	if err != nil {
+		return nil, fmt.Errorf("parse the config of %s: %w", name, err)
+	}
+	png, err := cfg.QRPNG()
+	if err != nil {
+		return nil, fmt.Errorf("encode the config of %s as a QR code: %w", name, err)
+	}
+	return png, nil
+}
+
+// showQR opens a window with the tunnel's config as a QR code, for the
+// WireGuard app on a phone.
+func (u *UI) showQR(name string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		png, err := qrPNG(ctx, u.client, name)
+		u.opts.Do(func() {
+			if err != nil {
+				u.showError("Could not show the QR code of "+name, err)
+				return
+			}
+			w := u.app.NewWindow("QR code: " + name)
+			img := canvas.NewImageFromResource(fyne.NewStaticResource(name+".png", png))
+			img.FillMode = canvas.ImageFillContain
+			img.ScaleMode = canvas.ImageScalePixels
+			img.SetMinSize(fyne.NewSize(360, 360))
+			note := widget.NewLabel("This code holds the private key: show it only to your own phone.")
+			note.Wrapping = fyne.TextWrapWord
+			w.SetContent(container.NewBorder(nil, note, nil, nil, img))
+			w.Resize(fyne.NewSize(420, 460))
+			w.Show()
+		})
+	}()
+}
+
+// confirmDelete asks before deleting name.
+func (u *UI) confirmDelete(name string) {
+	dialog.ShowConfirm("Delete "+name+"?",
+		"The service forgets this tunnel, private key included. Export it first to keep a copy.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			go func() {
+				ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+				defer cancel()
+				err := u.client.Delete(ctx, name)
+				u.opts.Do(func() {
+					if err != nil {
+						u.showError("Could not delete "+name, err)
+					}
+				})
+			}()
+		}, u.win)
+}

@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// importExtensions are offered by the file dialog; what a file holds is
+// recognised by its content anyway.
+var importExtensions = []string{".conf", ".zip", ".png", ".jpg", ".jpeg"}
+
+// maxNameTries bounds the -2, -3, ... suffixes tried when a name is taken.
+const maxNameTries = 9
+
+// outcome is what became of one import entry.
+type outcome struct {
+	Source   string
+	Name     string // the name it was stored under
+	Warnings []string
+	Skipped  bool  // not a config at all (README.txt in a zip)
+	Err      error // why it was rejected
+}
+
+// importEntries stores each parsed entry under its suggested name, or the
+// first free name-2, name-3, ... It runs off the UI goroutine.
+func importEntries(ctx context.Context, c Client, items []config.Imported) []outcome {
+	out := make([]outcome, 0, len(items))
+	for _, im := range items {
+		o := outcome{Source: im.Source, Name: im.Name}
+		if im.Err != nil {
+			o.Err = im.Err
+			o.Skipped = errors.Is(im.Err, config.ErrSkipped)
+			out = append(out, o)
+			continue
+		}
+		seen := map[string]bool{}
+		for _, w := range im.Warnings {
+			seen[w.String()] = true
+			o.Warnings = append(o.Warnings, w.String())
+		}
+		text := string(im.Config.Marshal())
+		for i := 1; ; i++ {
+			name := im.Name
+			if i > 1 {
+				name = fmt.Sprintf("%s-%d", im.Name, i)
+			}
+			ws, err := c.Import(ctx, name, text)
+			if api.IsCode(err, api.CodeExists) && i < maxNameTries {
+				continue
+			}
+			o.Name, o.Err = name, err
+			for _, w := range ws {
+				if !seen[w.String()] {
+					seen[w.String()] = true
+					o.Warnings = append(o.Warnings, w.String())
+				}
+			}
+			break
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// summaryText reports an import: what was added under which name, each
+// warning, each rejected entry with its reason, skipped entries last.
+func summaryText(outs []outcome) string {
+	var added, failed, skipped []string
+	for _, o := range outs {
+		switch {
+		case o.Skipped:
+			skipped = append(skipped, "• "+o.Source)
+		case o.Err != nil:
+			failed = append(failed, "• "+o.Source+": "+errorText(o.Err))
+		default:
+			s := "• " + o.Name
+			if o.Source != o.Name {
+				s += " (from " + o.Source + ")"
+			}
+			for _, w := range o.Warnings {
+				s += "\n    warning: " + w
+			}
+			added = append(added, s)
+		}
+	}
+	var b strings.Builder
+	section := func(title string, xs []string) {
+		if len(xs) == 0 {
+			return
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n\n")
+		}
+		b.WriteString(title + "\n" + strings.Join(xs, "\n"))
+	}
+	section(fmt.Sprintf("Imported %d tunnel(s):", len(added)), added)
+	section(fmt.Sprintf("Rejected %d entr%s:", len(failed), plural(len(failed), "y", "ies")), failed)
+	section("Skipped (not WireGuard configs):", skipped)
+	if b.Len() == 0 {
+		return "Nothing to import."
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// errorText is an error for people: the service being down gets its
+// sentence, API errors their message.
+func errorText(err error) string {
+	if errors.Is(err, api.ErrServiceDown) {
+		return "the wgdesk service is not running"
+	}
+	return err.Error()
+}
+
+// runImport loads entries off the UI goroutine, stores them and shows the
+// summary. load reports a source that could not be read at all.
+func (u *UI) runImport(load func() ([]config.Imported, error)) {
+	go func() {
+		items, err := load()
+		var outs []outcome
+		if err == nil {
+			ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+			outs = importEntries(ctx, u.client, items)
+			cancel()
+		}
+		u.opts.Do(func() {
+			if err != nil {
+				u.showError("Could not import", err)
+				return
+			}
+			u.showSummary(summaryText(outs))
+		})
+	}()
+}
+
+// importFiles imports files by path (dropped on the window).
+func (u *UI) importFiles(paths []string) {
+	u.runImport(func() ([]config.Imported, error) {
+		var all []config.Imported
+		for _, p := range paths {
+			items, err := config.ImportFile(p)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, items...)
+		}
+		return all, nil
+	})
+}
+
+// importClipboard imports the clipboard's text.
+func (u *UI) importClipboard() {
+	text := u.app.Clipboard().Content()
+	u.runImport(func() ([]config.Imported, error) {
+		if strings.TrimSpace(text) == "" {
+			return nil, errors.New("the clipboard holds no text; copy a WireGuard config first")
+		}
+		return []config.Imported{config.ImportText(text)}, nil
+	})
+}
+
+func (u *UI) showImportDialog() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil {
+			u.showError("Could not open the file", err)
+			return
+		}
+		if r == nil { // cancelled
+			return
+		}
+		u.runImport(func() ([]config.Imported, error) {
+			defer r.Close()
+			data, err := io.ReadAll(io.LimitReader(r, config.MaxImportFileSize+1))
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", r.URI().Name(), err)
+			}
+			return config.ImportBytes(r.URI().Name(), data)
+		})
+	}, u.win)
+	d.SetFilter(storage.NewExtensionFileFilter(importExtensions))
+	d.Resize(fyne.NewSize(760, 520))
+	d.Show()
+}
+
+func (u *UI) showSummary(text string) {
+	u.summary = text
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	scroll := container.NewVScroll(l)
+	scroll.SetMinSize(fyne.NewSize(480, 240))
+	dialog.NewCustom("Import", "Close", scroll, u.win).Show()
+	u.render()
+}

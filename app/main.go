@@ -1,0 +1,60 @@
+package app
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"runtime"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/wgdesk/wgdesk/assets"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// AppID is the desktop app's identifier (as in FyneApp.toml).
+const AppID = "io.github.wgdesk.wgdesk"
+
+// Main runs the desktop app until it quits and returns the exit code.
+// args are the command line after the program name: [--socket PATH].
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("wgdesk", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	socket := fs.String("socket", api.DefaultSocket, "the service's socket `path`")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "wgdesk: unexpected argument %q; see wgdesk help\n", fs.Arg(0))
+		return 2
+	}
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(stderr, "wgdesk: no display (DISPLAY and WAYLAND_DISPLAY are unset); use the command line, see wgdesk help")
+		return 1
+	}
+	logger := log.New(stderr, "wgdesk app: ", log.LstdFlags)
+
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(fyne.NewStaticResource("wgdesk.png", assets.AppIcon))
+	client := api.Dial(*socket)
+	defer client.Close()
+
+	hasTray, why := trayAvailable()
+	if !hasTray {
+		logger.Printf("no system tray (%s); closing the window quits", why)
+	}
+	u := New(a, client, Options{
+		Socket:  *socket,
+		Logf:    logger.Printf,
+		Refresh: time.Second,
+		Tray:    hasTray,
+	})
+	u.Start()
+	u.Window().ShowAndRun()
+	u.Stop()
+	return 0
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package app
+
+// trayAvailable: Windows and macOS always have a tray (notification area,
+// menu bar).
+func trayAvailable() (bool, string) { return true, "" }

@@ -1,0 +1,656 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image/color"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgdesk/wgdesk/app/tray"
+	"github.com/wgdesk/wgdesk/assets"
+	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// opTimeout bounds one request to the service made for a click; bringing
+// a tunnel up may resolve host names, so it is generous.
+const opTimeout = 2 * time.Minute
+
+// Options tune a UI. The zero value works; Main fills in production values.
+type Options struct {
+	// Socket is the service's socket path, shown when it is unreachable.
+	Socket string
+	// Logf receives diagnostics (never keys). Nil discards them.
+	Logf func(format string, args ...any)
+	// Now is the clock for "12 s ago" (default time.Now).
+	Now func() time.Time
+	// Do runs f on the UI goroutine; every change made from another
+	// goroutine goes through it. Default fyne.Do.
+	Do func(f func())
+	// RetryMin and RetryMax bound the back-off between attempts to reach
+	// the service (defaults 1s and 30s).
+	RetryMin, RetryMax time.Duration
+	// Refresh re-renders the relative times this often while a tunnel is
+	// active; 0 turns it off.
+	Refresh time.Duration
+	// Tray installs the system tray icon and menu when the fyne.App is a
+	// desktop.App. Main sets it only when a tray host is present.
+	Tray bool
+	// OnChange is called on the UI goroutine after each change to the
+	// widgets (tests wait on it).
+	OnChange func()
+}
+
+// UI is the main window, its tray menu and the connection to the service.
+// Its methods run on the UI goroutine unless they say otherwise.
+type UI struct {
+	app    fyne.App
+	client Client
+	opts   Options
+	win    fyne.Window
+
+	model     model
+	connected bool            // following the event stream
+	connErr   error           // why the last attempt to follow failed
+	busy      map[string]bool // tunnels with an up or down in flight
+	selected  string
+
+	banner     *fyne.Container
+	bannerText *widget.Label
+	status     *widget.Label // placeholder in the list while not connected
+	list       *fyne.Container
+	rows       map[string]*tunnelRow
+	detail     *fyne.Container
+	summary    string // text of the last import summary shown
+
+	desk      desktop.App // nil without a tray
+	trayItems []tray.Item
+	trayMenu  *fyne.Menu
+	trayIcon  tray.Icon
+
+	retry  chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// New builds the main window of a on top of c; Start connects it.
+func New(a fyne.App, c Client, opts Options) *UI {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Do == nil {
+		opts.Do = fyne.Do
+	}
+	if opts.RetryMin <= 0 {
+		opts.RetryMin = time.Second
+	}
+	if opts.RetryMax < opts.RetryMin {
+		opts.RetryMax = max(30*time.Second, opts.RetryMin)
+	}
+	if opts.Logf == nil {
+		opts.Logf = func(string, ...any) {}
+	}
+	u := &UI{
+		app:      a,
+		client:   c,
+		opts:     opts,
+		busy:     map[string]bool{},
+		rows:     map[string]*tunnelRow{},
+		retry:    make(chan struct{}, 1),
+		trayIcon: -1,
+	}
+	u.ctx, u.cancel = context.WithCancel(context.Background())
+	u.build()
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+func (u *UI) build() {
+	u.win = u.app.NewWindow("wgdesk")
+	u.win.SetIcon(fyne.NewStaticResource("wgdesk.png", assets.AppIcon))
+
+	u.bannerText = widget.NewLabel("")
+	u.bannerText.Wrapping = fyne.TextWrapWord
+	u.bannerText.Importance = widget.DangerImportance
+	retry := widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), u.retryNow)
+	u.banner = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewVBox(retry), u.bannerText)
+	u.banner.Hide()
+
+	importBtn := widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.showImportDialog)
+	pasteBtn := widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), u.importClipboard)
+	bar := container.NewHBox(importBtn, pasteBtn)
+
+	u.status = widget.NewLabel("Connecting to the wgdesk service…")
+	u.list = container.NewVBox(u.status)
+	u.detail = container.NewVBox()
+	split := container.NewHSplit(container.NewVScroll(u.list), container.NewVScroll(container.NewPadded(u.detail)))
+	split.Offset = 0.35
+
+	u.win.SetContent(container.NewBorder(container.NewVBox(bar, u.banner), nil, nil, nil, split))
+	u.win.Resize(fyne.NewSize(860, 520))
+	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
+		var paths []string
+		for _, uri := range uris {
+			if uri.Scheme() == "file" {
+				paths = append(paths, uri.Path())
+			}
+		}
+		if len(paths) > 0 {
+			u.importFiles(paths)
+		}
+	})
+	c := u.win.Canvas()
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { u.showImportDialog() })
+	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
+		func(fyne.Shortcut) { u.quit() })
+	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.importClipboard() })
+
+	if desk, ok := u.app.(desktop.App); ok && u.opts.Tray {
+		u.desk = desk
+		u.win.SetCloseIntercept(u.win.Hide)
+	}
+	u.render()
+}
+
+// Start follows the service's events in the background, reconnecting
+// with back-off. It returns at once.
+func (u *UI) Start() {
+	u.done = make(chan struct{})
+	go u.follow()
+	if u.opts.Refresh > 0 {
+		go u.tick()
+	}
+}
+
+// Stop ends the background work and waits for it. Safe to call twice.
+func (u *UI) Stop() {
+	u.cancel()
+	if u.done != nil {
+		<-u.done
+	}
+}
+
+func (u *UI) quit() {
+	u.cancel()
+	u.app.Quit()
+}
+
+func (u *UI) retryNow() {
+	select {
+	case u.retry <- struct{}{}:
+	default:
+	}
+}
+
+// follow runs on its own goroutine: it opens the event stream, feeds its
+// events to the UI and, when the service is away, reports it and retries
+// with a doubling delay.
+func (u *UI) follow() {
+	defer close(u.done)
+	wait := u.opts.RetryMin
+	for {
+		stream, err := u.client.Events(u.ctx)
+		if err == nil {
+			wait = u.opts.RetryMin
+			for ev := range stream.C {
+				u.opts.Do(func() { u.onEvent(ev) })
+			}
+			err = stream.Err()
+			if err == nil && u.ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				err = errors.New("event stream ended")
+			}
+		}
+		if u.ctx.Err() != nil {
+			return
+		}
+		u.opts.Logf("service unreachable, retrying in %s: %v", wait, err)
+		u.opts.Do(func() { u.onDisconnect(err) })
+		t := time.NewTimer(wait)
+		select {
+		case <-u.ctx.Done():
+			t.Stop()
+			return
+		case <-u.retry:
+			t.Stop()
+		case <-t.C:
+		}
+		wait = min(2*wait, u.opts.RetryMax)
+	}
+}
+
+func (u *UI) tick() {
+	t := time.NewTicker(u.opts.Refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-u.ctx.Done():
+			return
+		case <-t.C:
+			u.opts.Do(func() {
+				if v, ok := u.model.get(u.selected); ok && v.State == tunnel.StateActive && u.win.Content().Visible() {
+					u.renderDetail()
+				}
+			})
+		}
+	}
+}
+
+func (u *UI) onEvent(ev api.EventJSON) {
+	u.connected = true
+	u.connErr = nil
+	u.model.apply(ev)
+	u.render()
+}
+
+func (u *UI) onDisconnect(err error) {
+	u.connected = false
+	u.connErr = err
+	u.render()
+}
+
+// bannerMessage tells the user why the service is unreachable and what to
+// do about it.
+func bannerMessage(err error, socket string) string {
+	switch {
+	case errors.Is(err, api.ErrServiceDown):
+		return "The wgdesk service is not running. Start it with\n" +
+			"    sudo systemctl start wgdesk\n" +
+			"or run it in a terminal with\n" +
+			"    sudo wgdesk service\n" +
+			"wgdesk keeps trying to reach it on " + socket + "."
+	case api.IsCode(err, api.CodePermissionDenied):
+		return "You may not use the wgdesk service. Ask an administrator to add you to the wgdesk group " +
+			"(sudo usermod -aG wgdesk $USER), then log out and in again."
+	}
+	return "Lost the connection to the wgdesk service (" + err.Error() + "). Retrying…"
+}
+
+// render brings every widget in line with the model.
+func (u *UI) render() {
+	if u.connErr != nil {
+		u.bannerText.SetText(bannerMessage(u.connErr, u.opts.Socket))
+		u.banner.Show()
+	} else {
+		u.banner.Hide()
+	}
+	u.renderList()
+	u.renderDetail()
+	u.renderTray()
+	if u.opts.OnChange != nil {
+		u.opts.OnChange()
+	}
+}
+
+func (u *UI) renderList() {
+	objs := make([]fyne.CanvasObject, 0, len(u.model.tunnels)+1)
+	switch {
+	case !u.connected && len(u.model.tunnels) == 0:
+		if u.connErr != nil {
+			u.status.SetText("The service is not reachable.")
+		}
+		objs = append(objs, u.status)
+	case len(u.model.tunnels) == 0:
+		u.status.SetText("No tunnels yet. Import a .conf, .zip or QR code image, or drop one here.")
+		objs = append(objs, u.status)
+	}
+	seen := map[string]bool{}
+	for _, t := range u.model.tunnels {
+		seen[t.Name] = true
+		r, ok := u.rows[t.Name]
+		if !ok {
+			name := t.Name
+			r = newTunnelRow(name, func() { u.selectTunnel(name) }, func(on bool) { u.setActive(name, on) })
+			u.rows[name] = r
+		}
+		r.update(t.State, u.busy[t.Name] || !u.connected, t.Name == u.selected)
+		objs = append(objs, r)
+	}
+	for name := range u.rows {
+		if !seen[name] {
+			delete(u.rows, name)
+		}
+	}
+	if u.selected != "" && !seen[u.selected] {
+		u.selected = ""
+	}
+	if u.selected == "" && len(u.model.tunnels) > 0 {
+		u.selected = u.model.tunnels[0].Name
+		u.rows[u.selected].update(u.model.tunnels[0].State, u.busy[u.selected] || !u.connected, true)
+	}
+	u.list.Objects = objs
+	u.list.Refresh()
+}
+
+func (u *UI) selectTunnel(name string) {
+	u.selected = name
+	u.render()
+}
+
+// setActive asks the service to bring name up or down. The answer only
+// matters when it is an error: the new state arrives as an event.
+func (u *UI) setActive(name string, on bool) {
+	if u.busy[name] || !u.connected {
+		return
+	}
+	u.busy[name] = true
+	u.render()
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		var err error
+		verb := "deactivate"
+		if on {
+			verb = "activate"
+			_, err = u.client.Up(ctx, name)
+		} else {
+			_, err = u.client.Down(ctx, name)
+		}
+		u.opts.Do(func() {
+			delete(u.busy, name)
+			if err != nil {
+				u.opts.Logf("%s %s: %v", verb, name, err)
+				u.showError(fmt.Sprintf("Could not %s %s", verb, name), err)
+			}
+			u.render()
+		})
+	}()
+}
+
+// showError shows err in a dialog titled with what failed.
+func (u *UI) showError(what string, err error) {
+	msg := err.Error()
+	if errors.Is(err, api.ErrServiceDown) {
+		msg = "The wgdesk service is not running."
+	}
+	l := widget.NewLabel(msg)
+	l.Wrapping = fyne.TextWrapWord
+	d := dialog.NewCustom(what, "Close", container.NewGridWrap(fyne.NewSize(420, 120), l), u.win)
+	d.Show()
+}
+
+// tunnelRow is one line of the tunnel list: a switch, the name and a
+// state badge. Tapping it selects the tunnel.
+type tunnelRow struct {
+	widget.BaseWidget
+	name   string
+	bg     *canvas.Rectangle
+	toggle *widget.Check
+	title  *widget.Label
+	badge  *widget.Label
+	onTap  func()
+	onFlip func(bool)
+}
+
+func newTunnelRow(name string, onTap func(), onFlip func(bool)) *tunnelRow {
+	r := &tunnelRow{
+		name:   name,
+		bg:     canvas.NewRectangle(color.Transparent),
+		toggle: widget.NewCheck("", nil),
+		title:  widget.NewLabel(name),
+		badge:  widget.NewLabel(""),
+		onTap:  onTap,
+		onFlip: onFlip,
+	}
+	r.title.TextStyle.Bold = true
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+func (r *tunnelRow) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(r.bg, container.NewBorder(nil, nil, r.toggle, r.badge, r.title)))
+}
+
+// Tapped selects the tunnel.
+func (r *tunnelRow) Tapped(*fyne.PointEvent) { r.onTap() }
+
+// update shows state s; busy disables the switch until the service
+// answers or while the service is away.
+func (r *tunnelRow) update(s tunnel.State, busy, selected bool) {
+	r.toggle.OnChanged = nil // SetChecked would call it
+	r.toggle.SetChecked(s == tunnel.StateActive || s == tunnel.StateActivating)
+	r.toggle.OnChanged = r.onFlip
+	if busy || s == tunnel.StateActivating || s == tunnel.StateDeactivating {
+		r.toggle.Disable()
+	} else {
+		r.toggle.Enable()
+	}
+	r.badge.SetText(stateText(s))
+	switch s {
+	case tunnel.StateActive:
+		r.badge.Importance = widget.SuccessImportance
+	case tunnel.StateFailed:
+		r.badge.Importance = widget.DangerImportance
+	case tunnel.StateActivating, tunnel.StateDeactivating:
+		r.badge.Importance = widget.WarningImportance
+	default:
+		r.badge.Importance = widget.LowImportance
+	}
+	r.badge.Refresh()
+	if selected {
+		r.bg.FillColor = theme.Color(theme.ColorNameSelection)
+	} else {
+		r.bg.FillColor = color.Transparent
+	}
+	r.bg.Refresh()
+}
+
+// renderDetail rebuilds the pane of the selected tunnel.
+func (u *UI) renderDetail() {
+	v, ok := u.model.get(u.selected)
+	if !ok {
+		u.detail.Objects = nil
+		u.detail.Refresh()
+		return
+	}
+	title := widget.NewLabel(v.Name)
+	title.TextStyle.Bold = true
+	title.SizeName = theme.SizeNameSubHeadingText
+	state := widget.NewLabel(stateText(v.State))
+	if v.Interface != "" {
+		state.SetText(stateText(v.State) + " on " + v.Interface)
+	}
+	if !v.Since.IsZero() {
+		state.SetText(state.Text + ", since " + v.Since.Local().Format("2006-01-02 15:04:05"))
+	}
+	objs := []fyne.CanvasObject{container.NewHBox(title, state)}
+	if v.Error != "" {
+		e := widget.NewLabel("Error: " + v.Error)
+		e.Importance = widget.DangerImportance
+		e.Wrapping = fyne.TextWrapWord
+		objs = append(objs, e)
+	}
+	name := v.Name
+	actions := container.NewHBox(
+		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { u.showExportDialog(name) }),
+		widget.NewButtonWithIcon("QR code", theme.VisibilityIcon(), func() { u.showQR(name) }),
+		widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), func() { u.confirmDelete(name) }),
+	)
+	objs = append(objs, actions)
+
+	if c := v.Cfg; c != nil {
+		in := c.Interface
+		pub := widget.NewLabel(in.PublicKey)
+		pub.TextStyle.Monospace = true
+		pubKey := in.PublicKey
+		copyBtn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
+			u.app.Clipboard().SetContent(pubKey)
+		})
+		if pubKey == "" {
+			pub.SetText("unknown")
+			copyBtn.Disable()
+		}
+		port, mtu := "random", "automatic"
+		if in.ListenPort != 0 {
+			port = strconv.Itoa(int(in.ListenPort))
+		}
+		if in.MTU != 0 {
+			mtu = strconv.Itoa(int(in.MTU))
+		}
+		dns := orNone(append(append([]string(nil), in.DNS...), in.DNSSearch...))
+		objs = append(objs, widget.NewCard("Interface", "", form(
+			"Public key", container.NewBorder(nil, nil, nil, copyBtn, pub),
+			"Addresses", valueLabel(orNone(in.Addresses)),
+			"DNS", valueLabel(dns),
+			"Listen port", valueLabel(port),
+			"MTU", valueLabel(mtu),
+		)))
+		for _, p := range c.Peers {
+			objs = append(objs, u.peerCard(p, v.Peers))
+		}
+	} else {
+		objs = append(objs, widget.NewLabel("The service sent no configuration for this tunnel."))
+	}
+	u.detail.Objects = objs
+	u.detail.Refresh()
+}
+
+func (u *UI) peerCard(p peerConfig, live []api.PeerJSON) fyne.CanvasObject {
+	endpoint := p.Endpoint
+	if endpoint == "" {
+		endpoint = "none (waits for the peer)"
+	}
+	handshake, rx, tx := "never", "0 B", "0 B"
+	if i := slices.IndexFunc(live, func(l api.PeerJSON) bool { return l.PublicKey == p.PublicKey }); i >= 0 {
+		l := live[i]
+		if l.Endpoint != "" && l.Endpoint != p.Endpoint {
+			endpoint = l.Endpoint + " (configured " + endpoint + ")"
+		}
+		handshake = ago(u.opts.Now(), l.LastHandshake)
+		rx, tx = humanBytes(l.RxBytes), humanBytes(l.TxBytes)
+	}
+	keepalive := "off"
+	if p.PersistentKeepalive != 0 {
+		keepalive = fmt.Sprintf("every %d s", p.PersistentKeepalive)
+	}
+	psk := "no"
+	if p.HasPresharedKey {
+		psk = "yes"
+	}
+	key := valueLabel(p.PublicKey)
+	key.TextStyle.Monospace = true
+	return widget.NewCard("Peer", "", form(
+		"Public key", key,
+		"Endpoint", valueLabel(endpoint),
+		"Allowed IPs", valueLabel(orNone(p.AllowedIPs)),
+		"Latest handshake", valueLabel(handshake),
+		"Received", valueLabel(rx),
+		"Sent", valueLabel(tx),
+		"Keepalive", valueLabel(keepalive),
+		"Preshared key", valueLabel(psk),
+	))
+}
+
+func valueLabel(s string) *widget.Label {
+	l := widget.NewLabel(s)
+	l.Wrapping = fyne.TextWrapBreak
+	l.Selectable = true
+	return l
+}
+
+// form lays out label/value pairs in two columns.
+func form(pairs ...any) fyne.CanvasObject {
+	f := widget.NewForm()
+	for i := 0; i+1 < len(pairs); i += 2 {
+		f.Append(pairs[i].(string), pairs[i+1].(fyne.CanvasObject))
+	}
+	return f
+}
+
+// trayState is what the tray reflects now.
+func (u *UI) trayState() tray.State {
+	s := tray.State{Connected: u.connected}
+	for _, t := range u.model.tunnels {
+		s.Tunnels = append(s.Tunnels, tray.Tunnel{Name: t.Name, State: t.State, Busy: u.busy[t.Name]})
+	}
+	return s
+}
+
+// renderTray rebuilds the tray menu when its entries changed and swaps the
+// icon when the overall state changed.
+func (u *UI) renderTray() {
+	s := u.trayState()
+	items := tray.Menu(s)
+	if u.trayMenu == nil || !slices.Equal(items, u.trayItems) {
+		u.trayItems = items
+		u.trayMenu = fyne.NewMenu("wgdesk", u.menuItems(items)...)
+		if u.desk != nil {
+			u.desk.SetSystemTrayMenu(u.trayMenu)
+		}
+	}
+	if icon := tray.IconFor(s); icon != u.trayIcon {
+		u.trayIcon = icon
+		if u.desk != nil {
+			u.desk.SetSystemTrayIcon(trayResource(icon))
+		}
+	}
+}
+
+func (u *UI) menuItems(items []tray.Item) []*fyne.MenuItem {
+	out := make([]*fyne.MenuItem, 0, len(items))
+	for _, it := range items {
+		var mi *fyne.MenuItem
+		switch it.Action {
+		case tray.ActionSeparator:
+			mi = fyne.NewMenuItemSeparator()
+		case tray.ActionToggle:
+			name, on := it.Tunnel, !it.Checked
+			mi = fyne.NewMenuItem(it.Label, func() { u.setActive(name, on) })
+		case tray.ActionOpen:
+			mi = fyne.NewMenuItem(it.Label, func() { u.win.Show(); u.win.RequestFocus() })
+		case tray.ActionImport:
+			mi = fyne.NewMenuItem(it.Label, func() { u.win.Show(); u.showImportDialog() })
+		case tray.ActionQuit:
+			mi = fyne.NewMenuItem(it.Label, u.quit)
+			mi.IsQuit = true
+		default:
+			mi = fyne.NewMenuItem(it.Label, nil)
+		}
+		mi.Checked = it.Checked
+		mi.Disabled = it.Disabled
+		out = append(out, mi)
+	}
+	return out
+}
+
+func trayResource(i tray.Icon) fyne.Resource {
+	switch i {
+	case tray.IconConnecting:
+		return fyne.NewStaticResource("tray-connecting.png", assets.TrayConnecting)
+	case tray.IconConnected:
+		return fyne.NewStaticResource("tray-connected.png", assets.TrayConnected)
+	case tray.IconError:
+		return fyne.NewStaticResource("tray-error.png", assets.TrayError)
+	}
+	return fyne.NewStaticResource("tray-disconnected.png", assets.TrayDisconnected)
+}
+
+// lines joins non-empty strings with newlines.
+func lines(xs ...string) string {
+	var out []string
+	for _, x := range xs {
+		if x != "" {
+			out = append(out, x)
+		}
+	}
+	return strings.Join(out, "\n")
+}
