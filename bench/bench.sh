@@ -391,8 +391,9 @@ measure_client() {
 
 # config_benchmarks runs the config package's Go benchmarks, if present.
 config_benchmarks() {
-	local want='^Benchmark(Parse1000|DecodeQRScreenshot)$'
-	if ! (cd "$ROOT" && go test ./config -list "$want" 2>/dev/null | grep -q '^Benchmark'); then
+	local want='^Benchmark(Parse1000|DecodeQRScreenshot)$' list
+	list=$(cd "$ROOT" && go test ./config -list "$want" 2>&1) || true
+	if ! grep -q '^Benchmark' <<<"$list"; then
 		log "config benchmarks: not present (or ./config does not build); skipped"
 		return
 	fi
@@ -463,7 +464,7 @@ verdict() {
 report() {
 	local wgv
 	wgv=$("$WGDESK" version 2>/dev/null || echo "not built")
-	echo "wgdesk benchmarks, $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "wgdesk benchmarks, $STARTED to $(date -u '+%H:%M UTC')"
 	echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
 	echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "clients: $wgv; Debian wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null);" \
@@ -534,6 +535,7 @@ main() {
 	case " $BENCH_CLIENTS " in *" wgquick_newest "*) [ -x "$NEWEST_WG" ] || die "$NEWEST_WG is missing: run make bench" ;; esac
 	[ "$BENCH_SECONDS" -ge 2 ] || die "BENCH_SECONDS must be at least 2"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+	STARTED=$(date -u '+%Y-%m-%d %H:%M')
 
 	setup_lab
 	local c
