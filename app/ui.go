@@ -142,7 +142,7 @@ func (u *UI) build() {
 	split.Offset = 0.35
 
 	u.win.SetContent(container.NewBorder(container.NewVBox(bar, u.banner), nil, nil, nil, split))
-	u.win.Resize(fyne.NewSize(860, 520))
+	u.win.Resize(fyne.NewSize(900, 660))
 	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
 		var paths []string
 		for _, uri := range uris {
@@ -284,6 +284,27 @@ func bannerMessage(err error, socket string) string {
 	return "Lost the connection to the wgdesk service (" + err.Error() + "). Retrying…"
 }
 
+// windowTitle names the active tunnels, or says the service is away, so
+// that a task bar shows the state.
+func windowTitle(connected bool, connErr error, ts []tunnelView) string {
+	if !connected {
+		if connErr != nil {
+			return "wgdesk — service not running"
+		}
+		return "wgdesk"
+	}
+	var active []string
+	for _, t := range ts {
+		if t.State == tunnel.StateActive {
+			active = append(active, t.Name)
+		}
+	}
+	if len(active) == 0 {
+		return "wgdesk"
+	}
+	return "wgdesk — connected: " + strings.Join(active, ", ")
+}
+
 // render brings every widget in line with the model.
 func (u *UI) render() {
 	if u.connErr != nil {
@@ -294,6 +315,7 @@ func (u *UI) render() {
 	}
 	u.renderList()
 	u.renderDetail()
+	u.win.SetTitle(windowTitle(u.connected, u.connErr, u.model.tunnels))
 	u.renderTray()
 	if u.opts.OnChange != nil {
 		u.opts.OnChange()
@@ -333,8 +355,13 @@ func (u *UI) renderList() {
 		u.selected = ""
 	}
 	if u.selected == "" && len(u.model.tunnels) > 0 {
-		u.selected = u.model.tunnels[0].Name
-		u.rows[u.selected].update(u.model.tunnels[0].State, u.busy[u.selected] || !u.connected, true)
+		// Start on the first active tunnel, else the first one.
+		first := u.model.tunnels[0]
+		if i := slices.IndexFunc(u.model.tunnels, func(t tunnelView) bool { return t.State == tunnel.StateActive }); i >= 0 {
+			first = u.model.tunnels[i]
+		}
+		u.selected = first.Name
+		u.rows[u.selected].update(first.State, u.busy[u.selected] || !u.connected, true)
 	}
 	u.list.Objects = objs
 	u.list.Refresh()
