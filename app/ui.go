@@ -73,7 +73,8 @@ type UI struct {
 	list       *fyne.Container
 	rows       map[string]*tunnelRow
 	detail     *fyne.Container
-	summary    string // text of the last import summary shown
+	summary    string         // text of the last import summary shown
+	newForm    *newTunnelForm // the last New tunnel form opened
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -133,7 +134,8 @@ func (u *UI) build() {
 
 	importBtn := widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.showImportDialog)
 	pasteBtn := widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), u.importClipboard)
-	bar := container.NewHBox(importBtn, pasteBtn)
+	newBtn := widget.NewButtonWithIcon("New tunnel…", theme.ContentAddIcon(), u.showNewTunnel)
+	bar := container.NewHBox(importBtn, pasteBtn, newBtn)
 
 	u.status = widget.NewLabel("Connecting to the wgdesk service…")
 	u.list = container.NewVBox(u.status)
