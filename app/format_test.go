@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,9 @@ func TestBannerMessage(t *testing.T) {
 	denied := &api.Error{Code: api.CodePermissionDenied, Message: "permission denied"}
 	if m := bannerMessage(fmt.Errorf("events: %w", denied), ""); !strings.Contains(m, "usermod -aG wgdesk") {
 		t.Errorf("permission denied: %s", m)
+	}
+	if m := bannerMessage(io.EOF, ""); !strings.Contains(m, "service stopped") {
+		t.Errorf("stream closed by the service: %s", m)
 	}
 	if m := bannerMessage(errors.New("read events: reset"), ""); !strings.Contains(m, "read events: reset") {
 		t.Errorf("other: %s", m)

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -83,7 +84,7 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	display := startXvfb(t)
 
 	app := exec.Command(bin, "--socket", socket)
-	var stderr bytes.Buffer
+	var stderr lockedBuffer // read while the app writes
 	app.Stderr = &stderr
 	app.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
@@ -195,6 +196,23 @@ func (f freshService) Subscribe() (<-chan tunnel.Event, func()) {
 		}
 	}()
 	return out, cancel
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // run runs a short-lived X client; a client that hangs (import waits for

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"image/color"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -279,6 +280,8 @@ func bannerMessage(err error, socket string) string {
 			"or run it in a terminal with\n" +
 			"    sudo wgdesk service\n" +
 			"wgdesk keeps trying to reach it on " + socket + "."
+	case errors.Is(err, io.EOF):
+		return "The wgdesk service stopped. wgdesk reconnects when it is back."
 	case api.IsCode(err, api.CodePermissionDenied):
 		return "You may not use the wgdesk service. Ask an administrator to add you to the wgdesk group " +
 			"(sudo usermod -aG wgdesk $USER), then log out and in again."

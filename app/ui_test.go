@@ -191,6 +191,12 @@ func TestServiceDownShowsBannerUntilItStarts(t *testing.T) {
 	// The service going away brings the banner back.
 	h.stop()
 	h.waitFor("the banner again", func() bool { return h.ui.banner.Visible() })
+	if !strings.Contains(h.ui.bannerText.Text, "service stopped") {
+		t.Errorf("banner after the service stopped:\n%s", h.ui.bannerText.Text)
+	}
+	if h.ui.win.Title() != "wgdesk — service not running" {
+		t.Errorf("title %q", h.ui.win.Title())
+	}
 	if !h.ui.rows["home"].toggle.Disabled() {
 		t.Errorf("switch enabled while the service is away")
 	}
