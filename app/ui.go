@@ -675,14 +675,3 @@ func trayResource(i tray.Icon) fyne.Resource {
 	}
 	return fyne.NewStaticResource("tray-disconnected.png", assets.TrayDisconnected)
 }
-
-// lines joins non-empty strings with newlines.
-func lines(xs ...string) string {
-	var out []string
-	for _, x := range xs {
-		if x != "" {
-			out = append(out, x)
-		}
-	}
-	return strings.Join(out, "\n")
-}
