@@ -76,6 +76,7 @@ type UI struct {
 	detail     *fyne.Container
 	summary    string         // text of the last import summary shown
 	newForm    *newTunnelForm // the last New tunnel form opened
+	lastEditor *editor        // the last editor opened
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -513,6 +514,7 @@ func (u *UI) renderDetail() {
 	}
 	name := v.Name
 	actions := container.NewHBox(
+		widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() { u.showEditor(name) }),
 		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { u.showExportDialog(name) }),
 		widget.NewButtonWithIcon("QR code", theme.VisibilityIcon(), func() { u.showQR(name) }),
 		widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), func() { u.confirmDelete(name) }),

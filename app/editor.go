@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel"
+)
+
+// editor is a window with a tunnel's full config text, checked by the
+// parser on every keystroke.
+type editor struct {
+	name   string
+	orig   string // the text as the service had it
+	win    fyne.Window
+	text   *widget.Entry
+	status *widget.Label
+	save   *widget.Button
+}
+
+// checkConfigText is the editor's verdict on text: "" when it parses,
+// else the parser's error with its line and hint, then any warnings.
+func checkConfigText(text string) (problem, warnings string) {
+	_, ws, err := config.Parse([]byte(text))
+	if err != nil {
+		return err.Error(), ""
+	}
+	for i, w := range ws {
+		if i > 0 {
+			warnings += "\n"
+		}
+		warnings += "warning: " + w.String()
+	}
+	return "", warnings
+}
+
+func (e *editor) validate() {
+	problem, warnings := checkConfigText(e.text.Text)
+	switch {
+	case problem != "":
+		e.status.SetText(problem)
+		e.status.Importance = widget.DangerImportance
+		e.save.Disable()
+	case e.text.Text == e.orig:
+		e.status.SetText("No changes.")
+		e.status.Importance = widget.LowImportance
+		e.save.Disable()
+	default:
+		e.status.SetText("Valid. " + warnings)
+		e.status.Importance = widget.SuccessImportance
+		e.save.Enable()
+	}
+	e.status.Refresh()
+}
+
+// replaceConfig stores text under name in place of the old config. The API
+// has no update, so it deletes and imports again, and puts the old text
+// back when the service refuses the new one. The tunnel must be down.
+func replaceConfig(ctx context.Context, c Client, name, oldText, newText string) error {
+	if err := c.Delete(ctx, name); err != nil {
+		return fmt.Errorf("remove the old config of %s: %w", name, err)
+	}
+	if _, err := c.Import(ctx, name, newText); err != nil {
+		if _, rerr := c.Import(ctx, name, oldText); rerr != nil {
+			return fmt.Errorf("store the new config of %s: %w (and restoring the old one failed: %v)", name, err, rerr)
+		}
+		return fmt.Errorf("store the new config of %s (the old one is back): %w", name, err)
+	}
+	return nil
+}
+
+// showEditor fetches name's config and opens it in an editor window.
+func (u *UI) showEditor(name string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		text, err := u.client.Config(ctx, name)
+		u.opts.Do(func() {
+			if err != nil {
+				u.showError("Could not read the config of "+name, err)
+				return
+			}
+			u.openEditor(name, text)
+		})
+	}()
+}
+
+func (u *UI) openEditor(name, text string) {
+	e := &editor{
+		name:   name,
+		orig:   text,
+		win:    u.app.NewWindow("Edit " + name),
+		text:   widget.NewMultiLineEntry(),
+		status: widget.NewLabel(""),
+	}
+	e.text.TextStyle.Monospace = true
+	e.text.SetText(text)
+	e.status.Wrapping = fyne.TextWrapWord
+	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { u.saveEditor(e) })
+	e.save.Importance = widget.HighImportance
+	e.text.OnChanged = func(string) { e.validate() }
+	note := widget.NewLabel("This text holds the private key. Saving replaces the stored config; the tunnel must be inactive.")
+	note.Wrapping = fyne.TextWrapWord
+	buttons := container.NewHBox(widget.NewButton("Close", e.win.Close), e.save)
+	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
+	e.win.Resize(fyne.NewSize(640, 520))
+	e.validate()
+	e.win.Show()
+	u.lastEditor = e
+}
+
+func (u *UI) saveEditor(e *editor) {
+	if v, ok := u.model.get(e.name); ok && v.State != tunnel.StateInactive && v.State != tunnel.StateFailed {
+		dialog.ShowInformation("Deactivate first", "Deactivate "+e.name+" before changing its config.", e.win)
+		return
+	}
+	newText := e.text.Text
+	e.save.Disable()
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		err := replaceConfig(ctx, u.client, e.name, e.orig, newText)
+		u.opts.Do(func() {
+			if err != nil {
+				e.validate()
+				dialog.ShowError(err, e.win)
+				return
+			}
+			e.orig = newText
+			e.validate()
+			e.status.SetText("Saved.")
+		})
+	}()
+}
