@@ -18,6 +18,11 @@ type trayApp struct {
 	fyne.App
 	menu  *fyne.Menu
 	icons []string
+	sent  []string // notifications, "title: content"
+}
+
+func (a *trayApp) SendNotification(n *fyne.Notification) {
+	a.sent = append(a.sent, n.Title+": "+n.Content)
 }
 
 func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)    { a.menu = m }
@@ -61,6 +66,17 @@ func TestTrayIconAndMenuInstalled(t *testing.T) {
 	}
 	if got := strings.Join(ta.icons, " "); got != "tray-error.png tray-disconnected.png tray-connecting.png tray-connected.png" {
 		t.Errorf("icons in order: %s", got)
+	}
+
+	if len(ta.sent) != 0 {
+		t.Errorf("notifications before a failure: %q", ta.sent)
+	}
+	if err := h.svc.SetState("office", tunnel.StateFailed); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the error icon", func() bool { return ta.icons[len(ta.icons)-1] == "tray-error.png" })
+	if got := strings.Join(ta.sent, "|"); got != "wgdesk: office failed: The tunnel stopped working." {
+		t.Errorf("notifications after a failure: %q", got)
 	}
 
 }

@@ -259,6 +259,17 @@ func (u *UI) tick() {
 }
 
 func (u *UI) onEvent(ev api.EventJSON) {
+	// A tunnel that fails on its own (the network went away) may do so
+	// while the window is hidden: say so on the desktop.
+	if t := ev.Tunnel; ev.Kind == api.EventState && t != nil && t.State == tunnel.StateFailed {
+		if old, ok := u.model.get(t.Name); !ok || old.State != tunnel.StateFailed {
+			msg := t.Error
+			if msg == "" {
+				msg = "The tunnel stopped working."
+			}
+			u.app.SendNotification(fyne.NewNotification("wgdesk: "+t.Name+" failed", msg))
+		}
+	}
 	u.connected = true
 	u.connErr = nil
 	u.model.apply(ev)
