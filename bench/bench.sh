@@ -229,6 +229,7 @@ wgdesk_start() {
 	kill -0 "$WGDESK_PID" || die "the wgdesk service exited: $(cat "$TMP/wgdesk-service.log")"
 	# Idle figures before any tunnel exists.
 	R[wgdesk.rss_idle_mb]=$(status_mb "$WGDESK_PID" VmRSS)
+	R[wgdesk.rss_anon_idle_mb]=$(status_mb "$WGDESK_PID" RssAnon)
 	"$WGDESK" import --socket "$WGDESK_SOCK" --name bench "$TMP/$IF_C.conf" >>"$TMP/wgdesk-cli.log" 2>&1 ||
 		die "wgdesk import failed: $(cat "$TMP/wgdesk-cli.log")"
 	UP=("$WGDESK" up --socket "$WGDESK_SOCK" bench)
@@ -265,7 +266,12 @@ measure_activation() {
 		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.up"
 		sed -n 's/.*first_ping_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.ping"
 		# Footprint with one tunnel: the first activation of a fresh engine.
-		[ "$i" = 1 ] && R[$c.rss_tunnel_mb]=$(status_mb "$("${kind}_pid")" VmRSS)
+		if [ "$i" = 1 ]; then
+			R[$c.rss_tunnel_mb]=$(status_mb "$("${kind}_pid")" VmRSS)
+			# VmRSS counts the binary's file-backed pages too (page cache,
+			# shared and evictable); RssAnon is the process's own memory.
+			R[$c.rss_anon_tunnel_mb]=$(status_mb "$("${kind}_pid")" RssAnon)
+		fi
 		out=$(ns_c "$PROBE" -log "$TMP/$c-cmd.log" -- "${DOWN[@]}") ||
 			die "$c: deactivation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
 		sed -n 's/.*return_ms=\([0-9.]*\).*/\1/p' <<<"$out" >>"$TMP/act.down"
@@ -433,7 +439,9 @@ FIGURES=(
 	"up_first_ping_ms|up: first ping reply (ms)"
 	"down_return_ms|down: command returns (ms)"
 	"rss_idle_mb|RSS, service idle (MB)"
+	"rss_anon_idle_mb|RssAnon, service idle (MB)"
 	"rss_tunnel_mb|RSS, one tunnel up (MB)"
+	"rss_anon_tunnel_mb|RssAnon, one tunnel up (MB)"
 	"rss_cycled_mb|RSS, tunnel up after up/down cycles (MB)"
 	"rss_peak_mb|peak RSS, VmHWM (MB)"
 	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
