@@ -74,6 +74,7 @@ type UI struct {
 	list       *fyne.Container
 	rows       map[string]*tunnelRow
 	detail     *fyne.Container
+	pane       *detailPane    // what detail shows now
 	summary    string         // text of the last import summary shown
 	newForm    *newTunnelForm // the last New tunnel form opened
 	lastEditor *editor        // the last editor opened
@@ -498,25 +499,80 @@ func (r *tunnelRow) update(s tunnel.State, busy, selected bool) {
 	r.bg.Refresh()
 }
 
-// renderDetail rebuilds the pane of the selected tunnel.
+// detailPane is the built pane of one tunnel: rebuilt when the tunnel,
+// its config or its error change, otherwise only its live labels are
+// updated, so that a selection in it survives the stats event that the
+// service sends every second.
+type detailPane struct {
+	key   string // name, config and error it was built for
+	state *widget.Label
+	peers map[string]*peerLabels // by public key
+}
+
+type peerLabels struct {
+	configured                  string // endpoint from the config
+	endpoint, handshake, rx, tx *widget.Label
+}
+
+// renderDetail shows the selected tunnel.
 func (u *UI) renderDetail() {
 	v, ok := u.model.get(u.selected)
 	if !ok {
+		u.pane = nil
 		u.detail.Objects = nil
 		u.detail.Refresh()
 		return
 	}
+	if key := v.Name + "\x00" + string(v.Config) + "\x00" + v.Error; u.pane == nil || u.pane.key != key {
+		u.pane = u.buildDetail(v)
+		u.pane.key = key
+	}
+	u.fillDetail(v)
+}
+
+// fillDetail writes the live state and figures into the pane.
+func (u *UI) fillDetail(v tunnelView) {
+	state := stateText(v.State)
+	if v.Interface != "" {
+		state += " on " + v.Interface
+	}
+	if !v.Since.IsZero() {
+		state += ", since " + v.Since.Local().Format("2006-01-02 15:04:05")
+	}
+	setText(u.pane.state, state)
+	for key, l := range u.pane.peers {
+		endpoint, handshake, rx, tx := l.configured, "never", "0 B", "0 B"
+		if endpoint == "" {
+			endpoint = "none (waits for the peer)"
+		}
+		if i := slices.IndexFunc(v.Peers, func(p api.PeerJSON) bool { return p.PublicKey == key }); i >= 0 {
+			live := v.Peers[i]
+			if live.Endpoint != "" && live.Endpoint != l.configured {
+				endpoint = live.Endpoint + " (configured " + endpoint + ")"
+			}
+			handshake = ago(u.opts.Now(), live.LastHandshake)
+			rx, tx = humanBytes(live.RxBytes), humanBytes(live.TxBytes)
+		}
+		setText(l.endpoint, endpoint)
+		setText(l.handshake, handshake)
+		setText(l.rx, rx)
+		setText(l.tx, tx)
+	}
+}
+
+func setText(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
+}
+
+// buildDetail lays out the pane of v; fillDetail fills its live labels.
+func (u *UI) buildDetail(v tunnelView) *detailPane {
+	pane := &detailPane{state: widget.NewLabel(""), peers: map[string]*peerLabels{}}
 	title := widget.NewLabel(v.Name)
 	title.TextStyle.Bold = true
 	title.SizeName = theme.SizeNameSubHeadingText
-	state := widget.NewLabel(stateText(v.State))
-	if v.Interface != "" {
-		state.SetText(stateText(v.State) + " on " + v.Interface)
-	}
-	if !v.Since.IsZero() {
-		state.SetText(state.Text + ", since " + v.Since.Local().Format("2006-01-02 15:04:05"))
-	}
-	objs := []fyne.CanvasObject{container.NewHBox(title, state)}
+	objs := []fyne.CanvasObject{container.NewHBox(title, pane.state)}
 	if v.Error != "" {
 		e := widget.NewLabel("Error: " + v.Error)
 		e.Importance = widget.DangerImportance
@@ -560,29 +616,26 @@ func (u *UI) renderDetail() {
 			"MTU", valueLabel(mtu),
 		)))
 		for _, p := range c.Peers {
-			objs = append(objs, u.peerCard(p, v.Peers))
+			objs = append(objs, peerCard(p, pane))
 		}
 	} else {
 		objs = append(objs, widget.NewLabel("The service sent no configuration for this tunnel."))
 	}
 	u.detail.Objects = objs
 	u.detail.Refresh()
+	return pane
 }
 
-func (u *UI) peerCard(p peerConfig, live []api.PeerJSON) fyne.CanvasObject {
-	endpoint := p.Endpoint
-	if endpoint == "" {
-		endpoint = "none (waits for the peer)"
+// peerCard lays out one peer and registers its live labels in pane.
+func peerCard(p peerConfig, pane *detailPane) fyne.CanvasObject {
+	l := &peerLabels{
+		configured: p.Endpoint,
+		endpoint:   valueLabel(""),
+		handshake:  valueLabel(""),
+		rx:         valueLabel(""),
+		tx:         valueLabel(""),
 	}
-	handshake, rx, tx := "never", "0 B", "0 B"
-	if i := slices.IndexFunc(live, func(l api.PeerJSON) bool { return l.PublicKey == p.PublicKey }); i >= 0 {
-		l := live[i]
-		if l.Endpoint != "" && l.Endpoint != p.Endpoint {
-			endpoint = l.Endpoint + " (configured " + endpoint + ")"
-		}
-		handshake = ago(u.opts.Now(), l.LastHandshake)
-		rx, tx = humanBytes(l.RxBytes), humanBytes(l.TxBytes)
-	}
+	pane.peers[p.PublicKey] = l
 	keepalive := "off"
 	if p.PersistentKeepalive != 0 {
 		keepalive = fmt.Sprintf("every %d s", p.PersistentKeepalive)
@@ -595,11 +648,11 @@ func (u *UI) peerCard(p peerConfig, live []api.PeerJSON) fyne.CanvasObject {
 	key.TextStyle.Monospace = true
 	return widget.NewCard("Peer", "", form(
 		"Public key", key,
-		"Endpoint", valueLabel(endpoint),
+		"Endpoint", l.endpoint,
 		"Allowed IPs", valueLabel(orNone(p.AllowedIPs)),
-		"Latest handshake", valueLabel(handshake),
-		"Received", valueLabel(rx),
-		"Sent", valueLabel(tx),
+		"Latest handshake", l.handshake,
+		"Received", l.rx,
+		"Sent", l.tx,
 		"Keepalive", valueLabel(keepalive),
 		"Preshared key", valueLabel(psk),
 	))

@@ -102,6 +102,7 @@ func TestToggleShowsStateInListDetailAndTray(t *testing.T) {
 		}
 	}
 
+	pane := h.ui.pane
 	test.Tap(row.toggle)
 	if !row.toggle.Disabled() {
 		t.Errorf("switch not disabled while the service works")
@@ -114,6 +115,9 @@ func TestToggleShowsStateInListDetailAndTray(t *testing.T) {
 		if !hasText(h.ui.detail, want) {
 			t.Errorf("active detail lacks %q: %q", want, texts(h.ui.detail))
 		}
+	}
+	if h.ui.pane != pane {
+		t.Errorf("the detail pane was rebuilt for a state change; only its live labels should change")
 	}
 	if got := h.ui.trayIcon; got != tray.IconConnected {
 		t.Errorf("tray icon %v, want connected", got)
