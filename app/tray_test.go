@@ -16,9 +16,10 @@ import (
 // UI installs in it.
 type trayApp struct {
 	fyne.App
-	menu  *fyne.Menu
-	icons []string
-	sent  []string // notifications, "title: content"
+	menu   *fyne.Menu
+	icons  []string
+	sent   []string // notifications, "title: content"
+	window fyne.Window
 }
 
 func (a *trayApp) SendNotification(n *fyne.Notification) {
@@ -27,7 +28,7 @@ func (a *trayApp) SendNotification(n *fyne.Notification) {
 
 func (a *trayApp) SetSystemTrayMenu(m *fyne.Menu)    { a.menu = m }
 func (a *trayApp) SetSystemTrayIcon(r fyne.Resource) { a.icons = append(a.icons, r.Name()) }
-func (a *trayApp) SetSystemTrayWindow(fyne.Window)   {}
+func (a *trayApp) SetSystemTrayWindow(w fyne.Window) { a.window = w }
 
 // The close intercept (hide to the tray) is not covered: the Fyne test
 // driver's Window.Close ignores intercepts and does not model visibility.
@@ -47,6 +48,9 @@ func TestTrayIconAndMenuInstalled(t *testing.T) {
 			}
 		}
 	})
+	if ta.window != u.win {
+		t.Errorf("the tray does not control the main window")
+	}
 	if err := h.svc.Import("office", testConfig(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -169,6 +169,7 @@ func (u *UI) build() {
 	if desk, ok := u.app.(desktop.App); ok && u.opts.Tray {
 		u.desk = desk
 		u.win.SetCloseIntercept(u.win.Hide)
+		desk.SetSystemTrayWindow(u.win) // a left click on the icon shows it
 	}
 	u.render()
 }
