@@ -23,116 +23,144 @@ import (
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
-// TestSmokeUnderXvfb builds the real binary, starts it on a virtual X
-// display against the fake service and takes a screenshot of the screen.
-// The screenshot lands in $WGDESK_SCREENSHOT_DIR (default a temporary
-// directory) as main-window.png.
-func TestSmokeUnderXvfb(t *testing.T) {
+// smoke is the setup of an end-to-end test: the real binary built with
+// cgo, the fake service (two tunnels, office active) on a socket and a
+// virtual X display.
+type smoke struct {
+	t       *testing.T
+	dir     string
+	bin     string
+	socket  string
+	display string
+	svc     *apitest.Service
+}
+
+func newSmoke(t *testing.T, tools ...string) *smoke {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds the binary and starts an X server; skipped with -short")
 	}
 	if os.Geteuid() != 0 {
-		t.Skip("not root: the smoke test runs in make test-gui as root (it starts an X server)")
+		t.Skip("not root: the smoke tests run in make test-gui as root (they start an X server)")
 	}
-	for _, tool := range []string{"Xvfb", "import", "xwininfo"} {
+	for _, tool := range append([]string{"Xvfb"}, tools...) {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s is missing (make deps-gui installs xvfb and imagemagick)", tool)
+			t.Skipf("%s is missing (make deps-gui installs it)", tool)
 		}
 	}
-	dir := t.TempDir()
-	shots := os.Getenv("WGDESK_SCREENSHOT_DIR")
-	if shots == "" {
-		shots = dir
-	}
-
-	bin := filepath.Join(dir, "wgdesk")
-	build := exec.Command("go", "build", "-o", bin, "github.com/wgdesk/wgdesk")
+	s := &smoke{t: t, dir: t.TempDir(), svc: apitest.New()}
+	s.bin = filepath.Join(s.dir, "wgdesk")
+	build := exec.Command("go", "build", "-o", s.bin, "github.com/wgdesk/wgdesk")
 	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
 
-	// The fake service with two tunnels, one of them up.
-	svc := apitest.New()
 	for _, name := range []string{"home", "office"} {
 		cfg, _, err := config.Parse([]byte(smokeConfig(t)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.Import(name, cfg); err != nil {
+		if err := s.svc.Import(name, cfg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := svc.Up(context.Background(), "office"); err != nil {
+	if err := s.svc.Up(context.Background(), "office"); err != nil {
 		t.Fatal(err)
 	}
-	socket := filepath.Join(dir, "wgdesk.sock")
-	ln, err := api.Listen(socket)
+	s.socket = filepath.Join(s.dir, "wgdesk.sock")
+	ln, err := api.Listen(s.socket)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- api.Serve(ctx, ln, freshService{svc}, api.Options{
+		served <- api.Serve(ctx, ln, freshService{s.svc}, api.Options{
 			Access:     &api.Access{PeerCred: func(net.Conn) (api.Cred, error) { return api.Cred{}, nil }},
 			ConfigJSON: func(c *config.Config) any { return cli.NewConfigJSON(c, nil) },
 		})
 	}()
 	t.Cleanup(func() { cancel(); <-served })
+	s.display = startXvfb(t)
+	return s
+}
 
-	display := startXvfb(t)
+// proc is the running app.
+type proc struct {
+	stderr *lockedBuffer
+	done   chan struct{} // closed when the app exited
+	err    error         // how it exited, once done is closed
+}
 
-	app := exec.Command(bin, "--socket", socket)
-	var stderr lockedBuffer // read while the app writes
-	app.Stderr = &stderr
-	app.Env = []string{
+// startApp runs wgdesk --socket on the display with env added, and waits
+// until it follows the service's events.
+func (s *smoke) startApp(env ...string) *proc {
+	t := s.t
+	t.Helper()
+	cmd := exec.Command(s.bin, "--socket", s.socket)
+	p := &proc{stderr: &lockedBuffer{}, done: make(chan struct{})}
+	cmd.Stderr = p.stderr
+	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + dir, // Fyne keeps its settings there
-		"DISPLAY=" + display,
+		"HOME=" + s.dir, // Fyne keeps its settings there
+		"DISPLAY=" + s.display,
 		"LANG=en_US.UTF-8",
-		// No DBUS_SESSION_BUS_ADDRESS: the app must skip the tray.
-	}
-	if err := app.Start(); err != nil {
+	}, env...)
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- app.Wait() }()
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
 	t.Cleanup(func() {
-		app.Process.Kill()
-		<-exited
+		cmd.Process.Kill()
+		<-p.done
 	})
-
-	// Connected: the app subscribed to the events.
 	select {
-	case <-svc.Subscribed:
-	case err := <-exited:
-		t.Fatalf("app exited before connecting: %v\n%s", err, stderr.String())
+	case <-s.svc.Subscribed:
+	case <-p.done:
+		t.Fatalf("app exited before connecting: %v\n%s", p.err, p.stderr.String())
 	case <-time.After(60 * time.Second):
-		t.Fatalf("app did not connect to the service\n%s", stderr.String())
+		t.Fatalf("app did not connect to the service\n%s", p.stderr.String())
 	}
+	return p
+}
 
-	// There is no event for "the first frame is on the X screen", so take
-	// screenshots until one shows more than a blank screen.
-	// Nothing tells the test when the window shows the tunnels, so poll
-	// the X server: first for the window title naming the active tunnel,
-	// then for a screenshot that is more than a blank screen.
-	const title = "wgdesk — connected: office"
-	poll := func(what string, done func() bool) {
-		for try := 0; !done(); try++ {
-			if try == 100 {
-				t.Fatalf("gave up waiting for %s\n%s", what, stderr.String())
-			}
-			select {
-			case err := <-exited:
-				t.Fatalf("app exited while waiting for %s: %v\n%s", what, err, stderr.String())
-			case <-time.After(time.Duration(min(try+1, 10)) * 50 * time.Millisecond):
-			}
+// poll checks done with a growing pause until it holds. The app is
+// another process drawing on an X server: no event tells the test when a
+// frame or a D-Bus export is ready, so these waits poll, bounded.
+func (p *proc) poll(t *testing.T, what string, done func() bool) {
+	t.Helper()
+	for try := 0; !done(); try++ {
+		if try == 100 {
+			t.Fatalf("gave up waiting for %s\n%s", what, p.stderr.String())
+		}
+		select {
+		case <-p.done:
+			t.Fatalf("app exited while waiting for %s: %v\n%s", what, p.err, p.stderr.String())
+		case <-time.After(time.Duration(min(try+1, 10)) * 50 * time.Millisecond):
 		}
 	}
+}
+
+// TestSmokeUnderXvfb starts the real binary on a virtual X display
+// against the fake service, without a session bus, and takes a
+// screenshot of its window into $WGDESK_SCREENSHOT_DIR (default a
+// temporary directory) as main-window.png.
+func TestSmokeUnderXvfb(t *testing.T) {
+	s := newSmoke(t, "import", "xwininfo")
+	shots := os.Getenv("WGDESK_SCREENSHOT_DIR")
+	if shots == "" {
+		shots = s.dir
+	}
+	p := s.startApp() // no DBUS_SESSION_BUS_ADDRESS: the app must skip the tray
+
+	const title = "wgdesk — connected: office"
 	var window string // X window id
-	poll("the window titled "+title, func() bool {
-		out, err := run(t, "xwininfo", "-display", display, "-name", title)
+	p.poll(t, "the window titled "+title, func() bool {
+		out, err := run(t, "xwininfo", "-display", s.display, "-name", title)
 		if err != nil {
 			return false
 		}
@@ -144,18 +172,18 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	shot := filepath.Join(shots, "main-window.png")
 	var colours int
 	// The title changes before the next frame is drawn. The bare window
-	// ("Connecting…", two buttons) has about 250 colours of anti-aliased
+	// ("Connecting…", three buttons) has about 250 colours of anti-aliased
 	// text; with the two tunnels, badges and detail cards it has over 500.
-	poll("a screenshot of the loaded window", func() bool {
-		if out, err := run(t, "import", "-display", display, "-window", window, shot); err != nil {
+	p.poll(t, "a screenshot of the loaded window", func() bool {
+		if out, err := run(t, "import", "-display", s.display, "-window", window, shot); err != nil {
 			t.Fatalf("screenshot: %v\n%s", err, out)
 		}
 		colours = distinctColours(t, shot)
 		return colours > 400
 	})
 	t.Logf("screenshot with %d colours: %s", colours, shot)
-	if !strings.Contains(stderr.String(), "no system tray") {
-		t.Errorf("app did not log why it skipped the tray:\n%s", stderr.String())
+	if !strings.Contains(p.stderr.String(), "no system tray") {
+		t.Errorf("app did not log why it skipped the tray:\n%s", p.stderr.String())
 	}
 }
 

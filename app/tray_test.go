@@ -94,6 +94,29 @@ func TestTrayAvailable(t *testing.T) {
 	if _, err := exec.LookPath("dbus-daemon"); err != nil {
 		t.Skip("dbus-daemon is missing (make deps-gui installs dbus)")
 	}
+	addr := startDBus(t)
+	t.Setenv("DBUS_SESSION_BUS_ADDRESS", addr)
+	if ok, why := trayAvailable(); ok || !strings.Contains(why, "no StatusNotifierWatcher") {
+		t.Errorf("without a tray host: %v, %q", ok, why)
+	}
+
+	// A tray host owns the watcher name.
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the watcher name: %v %v", reply, err)
+	}
+	if ok, why := trayAvailable(); !ok {
+		t.Errorf("with a tray host: %v, %q", ok, why)
+	}
+}
+
+// startDBus starts a private session bus and returns its address.
+func startDBus(t *testing.T) string {
+	t.Helper()
 	cmd := exec.Command("dbus-daemon", "--session", "--nofork", "--print-address=1")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -110,21 +133,5 @@ func TestTrayAvailable(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dbus-daemon printed no address: %v", err)
 	}
-	t.Setenv("DBUS_SESSION_BUS_ADDRESS", strings.TrimSpace(addr))
-	if ok, why := trayAvailable(); ok || !strings.Contains(why, "no StatusNotifierWatcher") {
-		t.Errorf("without a tray host: %v, %q", ok, why)
-	}
-
-	// A tray host owns the watcher name.
-	conn, err := dbus.Connect(strings.TrimSpace(addr))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own the watcher name: %v %v", reply, err)
-	}
-	if ok, why := trayAvailable(); !ok {
-		t.Errorf("with a tray host: %v, %q", ok, why)
-	}
+	return strings.TrimSpace(addr)
 }
