@@ -148,17 +148,7 @@ func (u *UI) build() {
 
 	u.win.SetContent(container.NewBorder(container.NewVBox(bar, u.banner), nil, nil, nil, split))
 	u.win.Resize(fyne.NewSize(900, 660))
-	u.win.SetOnDropped(func(_ fyne.Position, uris []fyne.URI) {
-		var paths []string
-		for _, uri := range uris {
-			if uri.Scheme() == "file" {
-				paths = append(paths, uri.Path())
-			}
-		}
-		if len(paths) > 0 {
-			u.importFiles(paths)
-		}
-	})
+	u.win.SetOnDropped(u.onDropped)
 	c := u.win.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.showImportDialog() })
@@ -172,6 +162,20 @@ func (u *UI) build() {
 		desk.SetSystemTrayWindow(u.win) // a left click on the icon shows it
 	}
 	u.render()
+}
+
+// onDropped imports the local files dropped on the window; other URIs
+// (a link dragged from a browser) are ignored.
+func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
+	var paths []string
+	for _, uri := range uris {
+		if uri.Scheme() == "file" {
+			paths = append(paths, uri.Path())
+		}
+	}
+	if len(paths) > 0 {
+		u.importFiles(paths)
+	}
 }
 
 // Start follows the service's events in the background, reconnecting

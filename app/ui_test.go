@@ -2,11 +2,14 @@ package app
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wgdesk/wgdesk/app/tray"
@@ -226,5 +229,23 @@ func TestDeleteAsksFirst(t *testing.T) {
 	h.waitFor("the row to go", func() bool { return !h.shows("office") })
 	if !hasText(h.ui.list, "No tunnels yet") {
 		t.Errorf("list after delete: %q", texts(h.ui.list))
+	}
+}
+
+func TestDropImportsFiles(t *testing.T) {
+	h := newHarness(t, true, Options{})
+	h.waitFor("the snapshot", func() bool { return h.ui.connected })
+	web, err := storage.ParseURI("https://example.com/office.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	abs, err := filepath.Abs("../config/testdata/tunnels.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.ui.onDropped(fyne.NewPos(10, 10), []fyne.URI{web, storage.NewFileURI(abs)})
+	h.waitFor("the dropped tunnels", func() bool { return h.shows("home") && h.shows("office") && h.ui.summary != "" })
+	if strings.Contains(h.ui.summary, "example.com") {
+		t.Errorf("a web link was imported:\n%s", h.ui.summary)
 	}
 }
