@@ -55,6 +55,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	})
 	u.Start()
 	u.Window().ShowAndRun()
-	u.Stop()
+	// The event loop is gone, so a goroutine handing a last update to
+	// fyne.Do may never return: wait for the background work, but not long.
+	stopped := make(chan struct{})
+	go func() {
+		u.Stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(2 * time.Second):
+		logger.Printf("background work did not stop within 2s; exiting anyway")
+	}
 	return 0
 }
