@@ -214,10 +214,11 @@ func (u *UI) retryNow() {
 func (u *UI) follow() {
 	defer close(u.done)
 	wait := u.opts.RetryMin
+	var logged string // the last reason logged, to log each only once
 	for {
 		stream, err := u.client.Events(u.ctx)
 		if err == nil {
-			wait = u.opts.RetryMin
+			wait, logged = u.opts.RetryMin, ""
 			for ev := range stream.C {
 				u.opts.Do(func() { u.onEvent(ev) })
 			}
@@ -232,7 +233,10 @@ func (u *UI) follow() {
 		if u.ctx.Err() != nil {
 			return
 		}
-		u.opts.Logf("service unreachable, retrying in %s: %v", wait, err)
+		if err.Error() != logged {
+			logged = err.Error()
+			u.opts.Logf("service unreachable, retrying with back-off up to %s: %v", u.opts.RetryMax, err)
+		}
 		u.opts.Do(func() { u.onDisconnect(err) })
 		t := time.NewTimer(wait)
 		select {
