@@ -8,4 +8,8 @@
 // service on a temporary socket. State and figures arrive by the service's
 // event stream; every change made from a goroutine reaches the widgets
 // through one dispatch function (fyne.Do in production).
+//
+// Fyne draws with OpenGL through cgo, so every file but this one builds
+// only with cgo: a CGO_ENABLED=0 build of the module (the service and the
+// command line, cross builds) sees an empty package.
 package app
