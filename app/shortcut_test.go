@@ -24,6 +24,12 @@ func TestShortcuts(t *testing.T) {
 	}
 	h.ui.win.Canvas().Overlays().Remove(h.topOverlay())
 
+	typer.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault})
+	if top := h.topOverlay(); top == nil {
+		t.Fatal("Ctrl+N opened no dialog")
+	}
+	h.ui.win.Canvas().Overlays().Remove(h.topOverlay())
+
 	typer.TypedShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault})
 	// Quitting ends the connection to the service; run the UI's work
 	// until it has.
