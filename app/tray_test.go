@@ -15,7 +15,7 @@ import (
 )
 
 // trayApp is the Fyne test app with a system tray that records what the
-// UI installs in it.
+// UI installs in it and the notifications it sends.
 type trayApp struct {
 	fyne.App
 	menu   *fyne.Menu
@@ -74,9 +74,10 @@ func TestTrayIconAndMenuInstalled(t *testing.T) {
 		t.Errorf("icons in order: %s", got)
 	}
 
-	if len(ta.sent) != 0 {
-		t.Errorf("notifications before a failure: %q", ta.sent)
+	if got := strings.Join(ta.sent, "|"); got != "wgdesk: office connected: The tunnel is up on wg-office." {
+		t.Errorf("notifications before a failure: %q", got)
 	}
+	ta.sent = nil
 	if err := h.svc.SetState("office", tunnel.StateFailed); err != nil {
 		t.Fatal(err)
 	}

@@ -273,21 +273,52 @@ func (u *UI) tick() {
 }
 
 func (u *UI) onEvent(ev api.EventJSON) {
-	// A tunnel that fails on its own (the network went away) may do so
-	// while the window is hidden: say so on the desktop.
-	if t := ev.Tunnel; ev.Kind == api.EventState && t != nil && t.State == tunnel.StateFailed {
-		if old, ok := u.model.get(t.Name); !ok || old.State != tunnel.StateFailed {
-			msg := t.Error
-			if msg == "" {
-				msg = "The tunnel stopped working."
-			}
-			u.app.SendNotification(fyne.NewNotification("wgdesk: "+t.Name+" failed", msg))
+	// State changes may happen while the window is hidden (a tunnel that
+	// fails on its own because the network went away, or one switched from
+	// the tray or the command line): say so on the desktop. The snapshot
+	// that starts a stream is what is, not a change, so it stays quiet.
+	if t := ev.Tunnel; ev.Kind == api.EventState && t != nil {
+		var was tunnel.State
+		if old, ok := u.model.get(t.Name); ok {
+			was = old.State
+		}
+		if n := transitionNotification(was, *t); n != nil {
+			u.app.SendNotification(n)
 		}
 	}
 	u.connected = true
 	u.connErr = nil
 	u.model.apply(ev)
 	u.render()
+}
+
+// transitionNotification is the desktop notification for a tunnel that
+// was in state was and now is t, or nil when the change is not worth one:
+// it becomes active, it goes down after being up, or it fails.
+func transitionNotification(was tunnel.State, t api.TunnelJSON) *fyne.Notification {
+	if was == t.State {
+		return nil
+	}
+	switch t.State {
+	case tunnel.StateActive:
+		msg := "The tunnel is up."
+		if t.Interface != "" {
+			msg = "The tunnel is up on " + t.Interface + "."
+		}
+		return fyne.NewNotification("wgdesk: "+t.Name+" connected", msg)
+	case tunnel.StateInactive:
+		if was != tunnel.StateActive && was != tunnel.StateDeactivating {
+			return nil // a failed or aborted start is not a disconnect
+		}
+		return fyne.NewNotification("wgdesk: "+t.Name+" disconnected", "The tunnel is down.")
+	case tunnel.StateFailed:
+		msg := t.Error
+		if msg == "" {
+			msg = "The tunnel stopped working."
+		}
+		return fyne.NewNotification("wgdesk: "+t.Name+" failed", msg)
+	}
+	return nil
 }
 
 func (u *UI) onDisconnect(err error) {
