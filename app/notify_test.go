@@ -53,19 +53,7 @@ func TestNotifiesConnectAndDisconnectOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	ta := &trayApp{App: h.ui.app}
-	u := New(ta, h.ui.client, Options{Do: h.ui.opts.Do, RetryMin: h.ui.opts.RetryMin})
-	u.Start()
-	t.Cleanup(func() {
-		u.cancel()
-		for {
-			select {
-			case f := <-h.queue:
-				f()
-			case <-u.done:
-				return
-			}
-		}
-	})
+	u := h.startUI(ta, Options{})
 	h.waitFor("the snapshot", func() bool { return u.connected && len(u.model.tunnels) == 2 })
 	if len(ta.sent) != 0 {
 		t.Errorf("notifications for the snapshot: %q", ta.sent)

@@ -69,6 +69,7 @@ type UI struct {
 	connErr   error           // why the last attempt to follow failed
 	busy      map[string]bool // tunnels with an up or down in flight
 	selected  string
+	preferred string // the tunnel the user last selected, from the preferences
 
 	banner     *fyne.Container
 	bannerText *widget.Label
@@ -149,7 +150,9 @@ func (u *UI) build() {
 	split.Offset = 0.35
 
 	u.win.SetContent(container.NewBorder(container.NewVBox(bar, u.banner), nil, nil, nil, split))
-	u.win.Resize(fyne.NewSize(900, 660))
+	u.win.Resize(savedWindowSize(u.app.Preferences()))
+	u.preferred = u.app.Preferences().String(prefSelected)
+	u.win.SetOnClosed(u.saveWindowState)
 	u.win.SetOnDropped(u.onDropped)
 	c := u.win.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault},
@@ -162,7 +165,10 @@ func (u *UI) build() {
 
 	if desk, ok := u.app.(desktop.App); ok && u.opts.Tray {
 		u.desk = desk
-		u.win.SetCloseIntercept(u.win.Hide)
+		u.win.SetCloseIntercept(func() {
+			u.saveWindowState()
+			u.win.Hide()
+		})
 		desk.SetSystemTrayWindow(u.win) // a left click on the icon shows it
 	}
 	u.render()
@@ -201,6 +207,7 @@ func (u *UI) Stop() {
 }
 
 func (u *UI) quit() {
+	u.saveWindowState()
 	u.cancel()
 	u.app.Quit()
 }
@@ -417,9 +424,12 @@ func (u *UI) renderList() {
 		u.selected = ""
 	}
 	if u.selected == "" && len(u.model.tunnels) > 0 {
-		// Start on the first active tunnel, else the first one.
+		// Start on the tunnel the user chose last time, else the first
+		// active tunnel, else the first one.
 		first := u.model.tunnels[0]
-		if i := slices.IndexFunc(u.model.tunnels, func(t tunnelView) bool { return t.State == tunnel.StateActive }); i >= 0 {
+		if i, ok := u.model.index(u.preferred); ok && u.preferred != "" {
+			first = u.model.tunnels[i]
+		} else if i := slices.IndexFunc(u.model.tunnels, func(t tunnelView) bool { return t.State == tunnel.StateActive }); i >= 0 {
 			first = u.model.tunnels[i]
 		}
 		u.selected = first.Name
@@ -431,6 +441,8 @@ func (u *UI) renderList() {
 
 func (u *UI) selectTunnel(name string) {
 	u.selected = name
+	u.preferred = name
+	u.app.Preferences().SetString(prefSelected, name)
 	u.render()
 }
 
