@@ -3,6 +3,7 @@
 package app
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,6 +41,29 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	logger := log.New(stderr, "wgdesk app: ", log.LstdFlags)
 
+	// One window per user: a second launch shows the first one's window.
+	// If that cannot be arranged, this launch runs on its own.
+	shows := make(chan struct{}, 1)
+	var inst *instance
+	path, err := instanceSocket()
+	if err == nil {
+		inst, err = claimInstance(path, func() {
+			select {
+			case shows <- struct{}{}:
+			default: // one is pending already
+			}
+		})
+	}
+	switch {
+	case errors.Is(err, errAlreadyRunning):
+		fmt.Fprintln(stdout, "wgdesk is already running; showed its window.")
+		return 0
+	case err != nil:
+		logger.Printf("not checking for another running instance: %v", err)
+	default:
+		defer inst.Close()
+	}
+
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("wgdesk.png", assets.AppIcon))
 	client := api.Dial(*socket)
@@ -56,6 +80,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Tray:    hasTray,
 	})
 	u.Start()
+	raised := make(chan struct{})
+	defer close(raised)
+	go func() {
+		for {
+			select {
+			case <-shows:
+				fyne.Do(u.Raise)
+			case <-raised:
+				return
+			}
+		}
+	}()
 	u.Window().ShowAndRun()
 	// The event loop is gone, so a goroutine handing a last update to
 	// fyne.Do may never return: wait for the background work, but not long.

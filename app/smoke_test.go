@@ -95,6 +95,17 @@ type proc struct {
 	err    error         // how it exited, once done is closed
 }
 
+// env is the environment of the app under test.
+func (s *smoke) env() []string {
+	return []string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + s.dir,            // Fyne keeps its settings there
+		"XDG_RUNTIME_DIR=" + s.dir, // its single-instance socket too
+		"DISPLAY=" + s.display,
+		"LANG=en_US.UTF-8",
+	}
+}
+
 // startApp runs wgdesk --socket on the display with env added, and waits
 // until it follows the service's events.
 func (s *smoke) startApp(env ...string) *proc {
@@ -103,12 +114,7 @@ func (s *smoke) startApp(env ...string) *proc {
 	cmd := exec.Command(s.bin, "--socket", s.socket)
 	p := &proc{stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
-	cmd.Env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + s.dir, // Fyne keeps its settings there
-		"DISPLAY=" + s.display,
-		"LANG=en_US.UTF-8",
-	}, env...)
+	cmd.Env = append(s.env(), env...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -186,6 +192,20 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	t.Logf("screenshot with %d colours: %s", colours, shot)
 	if !strings.Contains(p.stderr.String(), "no system tray") {
 		t.Errorf("app did not log why it skipped the tray:\n%s", p.stderr.String())
+	}
+
+	// A second launch shows the first window and leaves.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // a hung test only
+	defer cancel()
+	second := exec.CommandContext(ctx, s.bin, "--socket", s.socket)
+	second.Env = s.env()
+	if out, err := second.CombinedOutput(); err != nil || !strings.Contains(string(out), "already running") {
+		t.Errorf("second launch: %v\n%s", err, out)
+	}
+	select {
+	case <-p.done:
+		t.Errorf("the first instance exited after the second launch: %v\n%s", p.err, p.stderr.String())
+	default:
 	}
 }
 

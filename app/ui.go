@@ -206,6 +206,13 @@ func (u *UI) Stop() {
 	}
 }
 
+// Raise shows the window and brings it to the front (a second launch of
+// the app asks for it).
+func (u *UI) Raise() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
 func (u *UI) quit() {
 	u.saveWindowState()
 	u.cancel()
@@ -770,7 +777,7 @@ func (u *UI) menuItems(items []tray.Item) []*fyne.MenuItem {
 			name, on := it.Tunnel, !it.Checked
 			mi = fyne.NewMenuItem(it.Label, func() { u.setActive(name, on) })
 		case tray.ActionOpen:
-			mi = fyne.NewMenuItem(it.Label, func() { u.win.Show(); u.win.RequestFocus() })
+			mi = fyne.NewMenuItem(it.Label, u.Raise)
 		case tray.ActionImport:
 			mi = fyne.NewMenuItem(it.Label, func() { u.win.Show(); u.showImportDialog() })
 		case tray.ActionQuit:
