@@ -26,6 +26,9 @@ type tunnelView struct {
 // It is changed only by events, on the UI goroutine.
 type model struct {
 	tunnels []tunnelView
+	// traffic holds the recent counter readings of each peer of the
+	// active tunnels, by trafficKey.
+	traffic map[string]*trafficRing
 }
 
 func newView(t api.TunnelJSON) tunnelView {
@@ -44,8 +47,10 @@ func (m *model) apply(ev api.EventJSON) {
 	switch ev.Kind {
 	case api.EventSnapshot:
 		m.tunnels = m.tunnels[:0]
+		m.traffic = nil // the stream was broken: readings may be missing
 		for _, t := range ev.Tunnels {
 			m.tunnels = append(m.tunnels, newView(t))
+			m.recordTraffic(t, ev.Time)
 		}
 		sort.Slice(m.tunnels, func(i, j int) bool { return m.tunnels[i].Name < m.tunnels[j].Name })
 	case api.EventRemoved:
@@ -55,10 +60,12 @@ func (m *model) apply(ev api.EventJSON) {
 		if i, ok := m.index(ev.Tunnel.Name); ok {
 			m.tunnels = append(m.tunnels[:i], m.tunnels[i+1:]...)
 		}
+		m.forgetTraffic(ev.Tunnel.Name)
 	default: // added, state, stats: the event carries the whole tunnel
 		if ev.Tunnel == nil {
 			return
 		}
+		m.recordTraffic(*ev.Tunnel, ev.Time)
 		v := newView(*ev.Tunnel)
 		i, ok := m.index(v.Name)
 		if ok {

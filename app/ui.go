@@ -575,6 +575,7 @@ type detailPane struct {
 type peerLabels struct {
 	configured                  string // endpoint from the config
 	endpoint, handshake, rx, tx *widget.Label
+	graph                       *trafficGraph
 }
 
 // renderDetail shows the selected tunnel.
@@ -620,6 +621,7 @@ func (u *UI) fillDetail(v tunnelView) {
 		setText(l.handshake, handshake)
 		setText(l.rx, rx)
 		setText(l.tx, tx)
+		l.graph.SetRates(u.model.rates(v.Name, key))
 	}
 }
 
@@ -697,6 +699,7 @@ func peerCard(p peerConfig, pane *detailPane) fyne.CanvasObject {
 		handshake:  valueLabel(""),
 		rx:         valueLabel(""),
 		tx:         valueLabel(""),
+		graph:      newTrafficGraph(),
 	}
 	pane.peers[p.PublicKey] = l
 	keepalive := "off"
@@ -716,6 +719,7 @@ func peerCard(p peerConfig, pane *detailPane) fyne.CanvasObject {
 		"Latest handshake", l.handshake,
 		"Received", l.rx,
 		"Sent", l.tx,
+		"Traffic", l.graph,
 		"Keepalive", valueLabel(keepalive),
 		"Preshared key", valueLabel(psk),
 	))
