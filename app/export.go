@@ -5,7 +5,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -16,27 +15,6 @@ import (
 	"github.com/wgdesk/wgdesk/config"
 )
 
-// writeSecretFile writes data to path readable by its owner only, also
-// when the file exists already (the save dialog may have created it).
-func writeSecretFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("restrict %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
 // exportTo fetches name's full config and writes it to path, mode 0600.
 // It runs off the UI goroutine.
 func exportTo(ctx context.Context, c Client, name, path string) error {
@@ -44,7 +22,7 @@ func exportTo(ctx context.Context, c Client, name, path string) error {
 	if err != nil {
 		return fmt.Errorf("read the config of %s: %w", name, err)
 	}
-	return writeSecretFile(path, []byte(text))
+	return config.WriteSecretFile(path, []byte(text))
 }
 
 func (u *UI) showExportDialog(name string) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -197,32 +196,11 @@ func exportVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return c.fail(err)
 	}
-	if err := writePrivateFile(*qr, png); err != nil {
+	if err := config.WriteSecretFile(*qr, png); err != nil {
 		return c.fail(err)
 	}
 	fmt.Fprintf(stderr, "wrote %s; it holds the private key, keep it safe\n", *qr)
 	return exitOK
-}
-
-// writePrivateFile writes data to path with mode 0600, also when the file
-// existed with a wider mode.
-func writePrivateFile(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
 }
 
 // StatusJSON is one tunnel in `wgdesk status --json`.

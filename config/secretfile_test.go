@@ -1,0 +1,30 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWriteSecretFileTightensAnExistingFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "home.conf")
+	if err := os.WriteFile(path, []byte("old and longer content"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSecretFile(path, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+	}
+	if b, _ := os.ReadFile(path); string(b) != "new" {
+		t.Errorf("content %q, want %q", b, "new")
+	}
+	if err := WriteSecretFile(filepath.Join(t.TempDir(), "no", "such", "dir"), nil); err == nil {
+		t.Error("writing into a missing directory did not fail")
+	}
+}
