@@ -141,7 +141,8 @@ func (u *UI) build() {
 	importBtn := widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.showImportDialog)
 	pasteBtn := widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), u.importClipboard)
 	newBtn := widget.NewButtonWithIcon("New tunnel…", theme.ContentAddIcon(), u.showNewTunnel)
-	bar := container.NewHBox(importBtn, pasteBtn, newBtn)
+	exportAllBtn := widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), u.showExportAllDialog)
+	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn)
 
 	u.status = widget.NewLabel("Connecting to the wgdesk service…")
 	u.list = container.NewVBox(u.status)
