@@ -51,13 +51,20 @@ deps-run:
 deps-gui:
 	$(call apt_install,$(GUI_DEBS) $(GUI_TEST_DEBS))
 
-# Builds wgdesk and starts the tunnel service in the foreground (as root).
-# Use the CLI from another terminal: bin/wgdesk import my-router.conf
-# and the desktop app, as your own user: bin/wgdesk
+# Builds wgdesk and starts it. On a desktop (DISPLAY or WAYLAND_DISPLAY set)
+# that is the app, as root, which runs the tunnel service in its own process
+# while no service is installed; without a display, the service in the
+# foreground, driven by the command line from another terminal
+# (sudo bin/wgdesk import my-router.conf).
 run: deps-run build
 	$(SUDO) mkdir -p /var/lib/wgdesk
-	@echo "desktop app: run $(BIN) as your user in another terminal; command line: $(BIN) help"
-	$(SUDO) $(BIN) service --verbose
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(SUDO) env LANG="$${LANG:-C.UTF-8}" DISPLAY="$$DISPLAY" WAYLAND_DISPLAY="$$WAYLAND_DISPLAY" XDG_RUNTIME_DIR="$$XDG_RUNTIME_DIR" \
+			XAUTHORITY="$${XAUTHORITY:-$$HOME/.Xauthority}" DBUS_SESSION_BUS_ADDRESS="$$DBUS_SESSION_BUS_ADDRESS" $(BIN); \
+	else \
+		echo "no display: starting the tunnel service; use $(BIN) help from another terminal"; \
+		$(SUDO) $(BIN) service --verbose; \
+	fi
 
 # Every test: style, vet, cross-OS builds, all tests with the race detector
 # (as root: the namespace, TUN and end-to-end tests need it and skip

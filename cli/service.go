@@ -193,3 +193,27 @@ func (c componentLog) Verbosef(format string, args ...any) {
 		c.Printf(format, args...)
 	}
 }
+
+// EmbeddedService runs the tunnel service inside another process (the
+// desktop app started as root on a machine where no service runs: the
+// one-command quick start) with the DNS mode chosen at run time; stateDir ""
+// is the default. It returns once the socket accepts connections; the service runs until
+// ctx ends, then takes every tunnel down and sends its exit code on done.
+func EmbeddedService(ctx context.Context, socket, stateDir string, stderr io.Writer) (done <-chan int, err error) {
+	if !isRoot() {
+		return nil, fmt.Errorf("run the service in-process: not root")
+	}
+	if stateDir == "" {
+		stateDir = tunnel.DefaultStateDir
+	}
+	o := serviceOptions{socket: socket, stateDir: stateDir, dnsMode: "auto"}
+	ready := make(chan struct{})
+	out := make(chan int, 1)
+	go func() { out <- runService(ctx, o, stderr, func() { close(ready) }) }()
+	select {
+	case <-ready:
+		return out, nil
+	case code := <-out:
+		return nil, fmt.Errorf("run the service in-process: it stopped with exit code %d (see the log above)", code)
+	}
+}

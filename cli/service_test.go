@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,5 +111,47 @@ func TestServiceRuns(t *testing.T) {
 	}
 	if _, err := api.Dial(o.socket).List(context.Background()); err == nil {
 		t.Fatal("the socket still answers after shutdown")
+	}
+}
+
+// The desktop app started as root runs the service in its own process.
+// No tunnel goes up, so nothing on the host changes.
+func TestEmbeddedService(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the service needs root (netlink, the state directory); run as root")
+	}
+	dir := t.TempDir()
+	socket := filepath.Join(dir, "run", "wgdesk.sock")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	done, err := EmbeddedService(ctx, socket, filepath.Join(dir, "state"), &logs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	var out, errb bytes.Buffer
+	if code := run(ctx, "list", []string{"--socket", socket}, &out, &errb); code != 0 {
+		t.Fatalf("list against the embedded service: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+	// A second one on the same socket says why it cannot run.
+	var logs2 syncBuffer
+	if _, err := EmbeddedService(ctx, socket, filepath.Join(dir, "state2"), &logs2); err == nil || !strings.Contains(logs2.String(), "another wgdesk service is running") {
+		t.Fatalf("second embedded service: %v\n%s", err, logs2.String())
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("embedded service exit %d:\n%s", code, logs.String())
+	}
+	if _, err := os.Stat(socket); err == nil {
+		t.Error("the socket is left behind after the service stopped")
+	}
+}
+
+func TestEmbeddedServiceNeedsRoot(t *testing.T) {
+	restore := isRoot
+	isRoot = func() bool { return false }
+	t.Cleanup(func() { isRoot = restore })
+	if _, err := EmbeddedService(context.Background(), filepath.Join(t.TempDir(), "s"), "", io.Discard); err == nil {
+		t.Fatal("an unprivileged embedded service did not refuse")
 	}
 }
