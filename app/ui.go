@@ -70,6 +70,9 @@ type UI struct {
 	busy      map[string]bool // tunnels with an up or down in flight
 	selected  string
 	preferred string // the tunnel the user last selected, from the preferences
+	// selectNext is a tunnel to select as soon as the list shows it: the
+	// new name of a renamed tunnel, whose event may come after the answer.
+	selectNext string
 
 	banner     *fyne.Container
 	bannerText *widget.Label
@@ -81,6 +84,7 @@ type UI struct {
 	summary    string         // text of the last import summary shown
 	newForm    *newTunnelForm // the last New tunnel form opened
 	lastEditor *editor        // the last editor opened
+	lastRename *renameForm    // the last Rename dialog opened
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -411,6 +415,9 @@ func (u *UI) renderList() {
 		u.status.SetText("No tunnels yet. Import a .conf, .zip or QR code image, or drop one here.")
 		objs = append(objs, u.status)
 	}
+	if _, ok := u.model.index(u.selectNext); ok && u.selectNext != "" {
+		u.selected, u.selectNext = u.selectNext, ""
+	}
 	seen := map[string]bool{}
 	for _, t := range u.model.tunnels {
 		seen[t.Name] = true
@@ -648,6 +655,7 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 	name := v.Name
 	actions := container.NewHBox(
 		widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() { u.showEditor(name) }),
+		widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), func() { u.showRename(name) }),
 		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { u.showExportDialog(name) }),
 		widget.NewButtonWithIcon("QR code", theme.VisibilityIcon(), func() { u.showQR(name) }),
 		widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), func() { u.confirmDelete(name) }),
