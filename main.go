@@ -37,7 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.Service(rest, stdout, stderr)
 	case "parse":
 		return cli.Parse(rest, stdout, stderr)
-	case "import", "list", "up", "down", "status", "delete", "export":
+	case "import", "list", "up", "down", "status", "delete", "export", "log":
 		return cli.Run(verb, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "wgdesk", version)
@@ -66,6 +66,7 @@ Commands:
   status [--json] [NAME]        show state, handshakes and traffic
   delete NAME                   remove a stored tunnel
   export NAME [--qr FILE.png]   print a tunnel's config, or write it as a QR code
+  log                           print the service's latest log lines
   service [flags]               run the privileged tunnel service (as root)
   version                       print the version
 

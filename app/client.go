@@ -19,6 +19,8 @@ type Client interface {
 	Delete(ctx context.Context, name string) error
 	// Config returns the full wg-quick text, private key included.
 	Config(ctx context.Context, name string) (string, error)
+	// Log returns the service's latest log lines, oldest first.
+	Log(ctx context.Context) ([]string, error)
 	// Events follows the service's changes; the first event is a snapshot.
 	Events(ctx context.Context) (*api.EventStream, error)
 }

@@ -90,6 +90,13 @@ func (h *harness) serve() {
 		done <- api.Serve(ctx, ln, h.svc, api.Options{
 			Access:     &api.Access{PeerCred: func(net.Conn) (api.Cred, error) { return api.Cred{}, nil }},
 			ConfigJSON: func(c *config.Config) any { return cli.NewConfigJSON(c, nil) },
+			RecentLog: func() []string {
+				return []string{
+					"2026-11-25 12:00:00 service: wgdesk listening",
+					"2026-11-25 12:00:05 tunnel: tunnel office is up on wg-office",
+					"2026-11-25 12:00:09 tunnel: tunnel Office: device: Received handshake response",
+				}
+			},
 		})
 	}()
 	h.stop = func() {

@@ -84,6 +84,7 @@ type UI struct {
 	summary    string         // text of the last import summary shown
 	newForm    *newTunnelForm // the last New tunnel form opened
 	lastEditor *editor        // the last editor opened
+	logView    *logView       // the open log window, if any
 	lastRename *renameForm    // the last Rename dialog opened
 
 	desk      desktop.App // nil without a tray
@@ -146,7 +147,8 @@ func (u *UI) build() {
 	pasteBtn := widget.NewButtonWithIcon("Paste", theme.ContentPasteIcon(), u.importClipboard)
 	newBtn := widget.NewButtonWithIcon("New tunnel…", theme.ContentAddIcon(), u.showNewTunnel)
 	exportAllBtn := widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), u.showExportAllDialog)
-	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn)
+	logBtn := widget.NewButtonWithIcon("Log", theme.ListIcon(), u.showLog)
+	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn, logBtn)
 
 	u.status = widget.NewLabel("Connecting to the wgdesk service…")
 	u.list = container.NewVBox(u.status)

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -125,6 +126,7 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		Version:    version(),
 		Logger:     api.Logger{Verbosef: alog.Verbosef, Errorf: alog.Errorf},
 		ConfigJSON: redactedConfigJSON,
+		RecentLog:  logs.Recent,
 	})
 	if err != nil {
 		slog.Errorf("%v", err)
@@ -158,14 +160,44 @@ func version() string {
 	return "dev"
 }
 
-// logs hands out per-component loggers writing to one stream.
+// logs hands out per-component loggers writing to one stream, and keeps
+// the latest lines (verbose ones included) for the app's log view.
 type logs struct {
 	l       *log.Logger
 	verbose bool
+
+	mu     sync.Mutex
+	recent []string // ring of the latest lines
+	next   int      // where the next line goes once recent is full
 }
+
+// recentLines is how many lines GET /v1/log can show.
+const recentLines = 1000
 
 func newLogs(w io.Writer, verbose bool) *logs {
 	return &logs{l: log.New(w, "", log.LstdFlags), verbose: verbose}
+}
+
+// keep adds a line to the ring.
+func (l *logs) keep(msg string) {
+	line := time.Now().Format("2006-01-02 15:04:05 ") + msg
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.recent) < recentLines {
+		l.recent = append(l.recent, line)
+		return
+	}
+	l.recent[l.next] = line
+	l.next = (l.next + 1) % recentLines
+}
+
+// Recent returns the kept lines, oldest first.
+func (l *logs) Recent() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := make([]string, 0, len(l.recent))
+	out = append(out, l.recent[l.next:]...)
+	return append(out, l.recent[:l.next]...)
 }
 
 // componentLog prefixes every line with its component's name.
@@ -178,20 +210,30 @@ func (l *logs) component(name string) componentLog {
 	return componentLog{logs: l, prefix: name + ": "}
 }
 
-func (c componentLog) Printf(format string, args ...any) {
+func (c componentLog) line(format string, args ...any) string {
 	msg := fmt.Sprintf(format, args...)
 	if !strings.HasPrefix(msg, c.prefix) {
 		msg = c.prefix + msg
 	}
+	return msg
+}
+
+func (c componentLog) Printf(format string, args ...any) {
+	msg := c.line(format, args...)
+	c.logs.keep(msg)
 	c.logs.l.Print(msg)
 }
 
 func (c componentLog) Errorf(format string, args ...any) { c.Printf(format, args...) }
 
+// Verbosef logs to the stream only with --verbose; the log view always
+// gets the line.
 func (c componentLog) Verbosef(format string, args ...any) {
 	if c.logs.verbose {
 		c.Printf(format, args...)
+		return
 	}
+	c.logs.keep(c.line(format, args...))
 }
 
 // EmbeddedService runs the tunnel service inside another process (the

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -153,5 +154,30 @@ func TestEmbeddedServiceNeedsRoot(t *testing.T) {
 	t.Cleanup(func() { isRoot = restore })
 	if _, err := EmbeddedService(context.Background(), filepath.Join(t.TempDir(), "s"), "", io.Discard); err == nil {
 		t.Fatal("an unprivileged embedded service did not refuse")
+	}
+}
+
+func TestServiceLogKeepsTheLatestLines(t *testing.T) {
+	var out syncBuffer
+	l := newLogs(&out, false)
+	c := l.component("tunnel")
+	c.Verbosef("quiet %d", 0)
+	for i := 1; i <= recentLines+5; i++ {
+		c.Printf("line %d", i)
+	}
+	got := l.Recent()
+	if len(got) != recentLines {
+		t.Fatalf("kept %d lines, want %d", len(got), recentLines)
+	}
+	if !strings.HasSuffix(got[0], "tunnel: line 6") || !strings.HasSuffix(got[len(got)-1], fmt.Sprintf("tunnel: line %d", recentLines+5)) {
+		t.Fatalf("ring order wrong: first %q, last %q", got[0], got[len(got)-1])
+	}
+	if strings.Contains(out.String(), "quiet") {
+		t.Fatal("a verbose line reached the stream without --verbose")
+	}
+	l2 := newLogs(io.Discard, false)
+	l2.component("api").Verbosef("kept for the log view")
+	if r := l2.Recent(); len(r) != 1 || !strings.HasSuffix(r[0], "api: kept for the log view") {
+		t.Fatalf("verbose line not kept: %q", r)
 	}
 }

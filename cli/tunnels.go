@@ -38,6 +38,8 @@ func run(ctx context.Context, verb string, args []string, stdout, stderr io.Writ
 		return deleteVerb(ctx, args, stdout, stderr)
 	case "export":
 		return exportVerb(ctx, args, stdout, stderr)
+	case "log":
+		return logVerb(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "wgdesk: unknown command %q\n", verb)
 	return exitUsage
@@ -129,6 +131,24 @@ func listVerb(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.State, orDash(t.Interface))
 	}
 	tw.Flush()
+	return exitOK
+}
+
+// logVerb prints the service's latest log lines, oldest first.
+func logVerb(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	c := newCommand("log", "", stdout, stderr)
+	if _, ok := c.parse(args, 0, 0); !ok {
+		return exitUsage
+	}
+	cl := c.client()
+	defer cl.Close()
+	lines, err := cl.Log(ctx)
+	if err != nil {
+		return c.fail(err)
+	}
+	for _, l := range lines {
+		fmt.Fprintln(stdout, l)
+	}
 	return exitOK
 }
 

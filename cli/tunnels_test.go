@@ -70,6 +70,7 @@ func newEnv(t *testing.T) *env {
 		done <- api.Serve(ctx, ln, e.svc, api.Options{
 			Access:     &api.Access{PeerCred: func(net.Conn) (api.Cred, error) { return api.Cred{}, nil }},
 			ConfigJSON: redactedConfigJSON,
+			RecentLog:  func() []string { return []string{"12:00:00 service: first", "12:00:01 tunnel: second"} },
 		})
 	}()
 	t.Cleanup(func() {
@@ -342,5 +343,15 @@ func TestImportFromStandardInput(t *testing.T) {
 	parseStdin = strings.NewReader("this is not a config\n")
 	if code, _, errOut := e.run("import", "-"); code == 0 || !strings.Contains(errOut, "line 1") {
 		t.Fatalf("import of junk from stdin: exit %d, %q", code, errOut)
+	}
+}
+
+func TestLogVerb(t *testing.T) {
+	e := newEnv(t)
+	if got := e.must("log"); got != "12:00:00 service: first\n12:00:01 tunnel: second\n" {
+		t.Fatalf("log: %q", got)
+	}
+	if code, _, _ := e.run("log", "extra"); code != exitUsage {
+		t.Fatalf("log with an argument: exit %d", code)
 	}
 }

@@ -126,6 +126,12 @@ type VersionJSON struct {
 	Version string `json:"version"`
 }
 
+// LogJSON is the answer of GET /v1/log: the service's latest log lines,
+// oldest first.
+type LogJSON struct {
+	Lines []string `json:"lines"`
+}
+
 // TunnelJSON is one tunnel as the API shows it. Config holds the redacted
 // config (public keys only) in the shape of `wgdesk parse --json`.
 type TunnelJSON struct {

@@ -121,6 +121,8 @@ func startServer(t *testing.T, svc *apitest.Service, access *Access) *testServer
 			// Render the config as wg-quick text: if the server failed to
 			// redact, the keys would show in base64.
 			ConfigJSON: func(c *config.Config) any { return string(c.Marshal()) },
+			// The log view shows the server's own log lines.
+			RecentLog: func() []string { return strings.Split(strings.TrimSpace(ts.log.String()), "\n") },
 		})
 	}()
 	var once sync.Once
@@ -392,6 +394,7 @@ func TestNoKeysInAnswers(t *testing.T) {
 		{"GET", "/v1/tunnels/office"},
 		{"DELETE", "/v1/tunnels/office"},
 		{"POST", "/v1/tunnels/office/down"},
+		{"GET", "/v1/log"},
 		{"DELETE", "/v1/tunnels/office"},
 	} {
 		_, body := rawRequest(t, ts.socket, ep.method, ep.path, "")
@@ -427,5 +430,29 @@ func TestNoKeysInAnswers(t *testing.T) {
 	}
 	if strings.Contains(ts.log.String(), keys.priv.String()) {
 		t.Fatal("the log shows the private key")
+	}
+}
+
+func TestRecentLog(t *testing.T) {
+	ts := startServer(t, apitest.New(), allowAll)
+	ctx := context.Background()
+	keys := newTestKeys(t)
+	if _, err := ts.client.Import(ctx, "office", keys.config()); err != nil {
+		t.Fatal(err)
+	}
+	lines, err := ts.client.Log(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) == 0 || !strings.Contains(strings.Join(lines, "\n"), "imported office") {
+		t.Fatalf("the log lacks the import: %q", lines)
+	}
+	// A stranger may not read it.
+	denied := startServer(t, apitest.New(), &Access{
+		PeerCred:    func(net.Conn) (Cred, error) { return Cred{UID: 1000, GID: 1000, PID: 7}, nil },
+		LookupGroup: func(string) (uint32, error) { return 4242, nil },
+	})
+	if _, err := denied.client.Log(ctx); !IsCode(err, CodePermissionDenied) {
+		t.Fatalf("a stranger read the log: %v", err)
 	}
 }

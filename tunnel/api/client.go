@@ -58,6 +58,13 @@ func (c *Client) Version(ctx context.Context) (VersionJSON, error) {
 	return v, err
 }
 
+// Log returns the service's latest log lines, oldest first.
+func (c *Client) Log(ctx context.Context) ([]string, error) {
+	var l LogJSON
+	err := c.do(ctx, http.MethodGet, "/v1/log", nil, &l)
+	return l.Lines, err
+}
+
 // List returns every stored tunnel, sorted by name.
 func (c *Client) List(ctx context.Context) ([]TunnelJSON, error) {
 	var ts []TunnelJSON

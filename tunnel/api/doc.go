@@ -3,6 +3,7 @@
 //
 // Every path is under /v1/. Answers never carry private or preshared keys,
 // except GET /v1/tunnels/{name}/config, which exists for `wgdesk export`.
+// GET /v1/log gives the service's latest log lines (which never hold keys).
 // Errors carry a stable code (see the Code constants) that callers map to
 // their own text.
 //

@@ -29,6 +29,10 @@ type Options struct {
 	// tunnel answer (the CLI passes the `wgdesk parse --json` shape). The
 	// server redacts the config before calling it. Nil leaves the field out.
 	ConfigJSON func(c *config.Config) any
+	// RecentLog returns the service's latest log lines, oldest first, for
+	// GET /v1/log (the app's log view). Nil: the log is empty. The lines
+	// carry no key material, as every log line of the service.
+	RecentLog func() []string
 	// Access decides who may call. Nil means the OS credentials of the
 	// peer, checked against root and the group wgdesk.
 	Access *Access
@@ -98,6 +102,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/tunnels/{name}/down", s.down)
 	mux.HandleFunc("GET /v1/tunnels/{name}/config", s.config)
 	mux.HandleFunc("GET /v1/events", s.events)
+	mux.HandleFunc("GET /v1/log", s.log)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeBadRequest, Message: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}, http.StatusNotFound)
 	})
@@ -120,6 +125,14 @@ func (s *server) authorize(next http.Handler) http.Handler {
 
 func (s *server) version(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, VersionJSON{API: Version, Version: s.opts.Version})
+}
+
+func (s *server) log(w http.ResponseWriter, r *http.Request) {
+	lines := []string{}
+	if s.opts.RecentLog != nil {
+		lines = append(lines, s.opts.RecentLog()...)
+	}
+	writeJSON(w, http.StatusOK, LogJSON{Lines: lines})
 }
 
 func (s *server) list(w http.ResponseWriter, r *http.Request) {
