@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"github.com/wgdesk/wgdesk/tunnel"
 )
 
 // fakeWatcher plays a tray host's StatusNotifierWatcher: it reports the
@@ -53,11 +55,38 @@ func menuLabels(v any, out map[string]int32) {
 	}
 }
 
-// TestSmokeTrayMenuQuits runs the real binary with a session bus and a
-// tray host, reads the tray menu it exports over D-Bus and clicks Quit
+// menuToggles lists the toggle-state of each checkmark item by label.
+func menuToggles(v any, out map[string]int32) {
+	var props map[string]dbus.Variant
+	var children []dbus.Variant
+	switch n := v.(type) {
+	case menuLayout:
+		props, children = n.Props, n.Children
+	case []any:
+		if len(n) != 3 {
+			return
+		}
+		props, _ = n[1].(map[string]dbus.Variant)
+		children, _ = n[2].([]dbus.Variant)
+	default:
+		return
+	}
+	if l, ok := props["label"].Value().(string); ok {
+		if st, ok := props["toggle-state"].Value().(int32); ok {
+			out[l] = st
+		}
+	}
+	for _, c := range children {
+		menuToggles(c.Value(), out)
+	}
+}
+
+// TestSmokeTrayMenuTogglesAndQuits runs the real binary with a session bus and a
+// tray host, reads the tray menu it exports over D-Bus, activates a tunnel
+// from it and sees its check mark change, then clicks Quit
 // there: the app must exit cleanly (Fyne 2.7.1's systray panics on quit
 // when it has no bus; the app must only use the tray when it has one).
-func TestSmokeTrayMenuQuits(t *testing.T) {
+func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 	s := newSmoke(t, "dbus-daemon")
 	addr := startDBus(t)
 	conn, err := dbus.Connect(addr)
@@ -109,6 +138,43 @@ func TestSmokeTrayMenuQuits(t *testing.T) {
 	if strings.Contains(p.stderr.String(), "no system tray") {
 		t.Errorf("app skipped the tray although a host is there:\n%s", p.stderr.String())
 	}
+
+	// Clicking "home" in the tray activates it: the service says so and
+	// the menu the tray host reads shows home checked.
+	toggles := map[string]int32{}
+	readToggles := func() bool {
+		var rev uint32
+		var layout menuLayout
+		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
+			return false
+		}
+		clear(toggles)
+		menuToggles(layout, toggles)
+		return true
+	}
+	p.poll(t, "the tunnels' check marks", func() bool { return readToggles() && toggles["office"] == 1 })
+	if toggles["home"] != 0 {
+		t.Fatalf("home is checked before it was clicked: %v", toggles)
+	}
+	if err := menu.Call("com.canonical.dbusmenu.Event", 0, labels["home"], "clicked", dbus.MakeVariant(""), uint32(0)).Err; err != nil {
+		t.Fatalf("click home: %v", err)
+	}
+	p.poll(t, "home checked in the tray menu", func() bool { return readToggles() && toggles["home"] == 1 })
+	if info, err := s.svc.Get("home"); err != nil || info.State != tunnel.StateActive {
+		t.Fatalf("the tray click did not activate home: %v %v", info.State, err)
+	}
+	// The item ids may change when the menu is rebuilt.
+	p.poll(t, "the rebuilt menu", func() bool {
+		var rev uint32
+		var layout menuLayout
+		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
+			return false
+		}
+		clear(labels)
+		menuLabels(layout, labels)
+		_, ok := labels["Quit"]
+		return ok
+	})
 
 	quit, ok := labels["Quit"]
 	if !ok {
