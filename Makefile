@@ -83,11 +83,15 @@ cross:
 test-all:
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" $(GO) test -race -count=1 -p 1 $(CORE_PKGS)
 
+# Where the GUI smoke test leaves its screenshot (a CI artifact).
+SCREENSHOT_DIR ?= $(CURDIR)/.ci/artifacts
+
 # The desktop app's tests: headless UI tests against a fake service, and a
 # smoke test of the real binary under Xvfb (as root; it skips otherwise).
 test-gui: deps-gui
 	CGO_ENABLED=1 $(GO) vet ./app/... ./assets/...
-	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" CGO_ENABLED=1 $(GO) test -race -count=1 ./app/... ./assets/...
+	mkdir -p $(SCREENSHOT_DIR)
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" WGDESK_SCREENSHOT_DIR=$(SCREENSHOT_DIR) CGO_ENABLED=1 $(GO) test -race -count=1 ./app/... ./assets/...
 
 fuzz:
 	$(GO) test ./config -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)

@@ -4,6 +4,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"fyne.io/fyne/v2"
@@ -25,14 +26,22 @@ type editor struct {
 	text   *widget.Entry
 	status *widget.Label
 	save   *widget.Button
+	// gotoErr moves the cursor to the line the parser complains about;
+	// shown only while the text is invalid at a known line.
+	gotoErr *widget.Button
+	errLine int
 }
 
 // checkConfigText is the editor's verdict on text: "" when it parses,
 // else the parser's error with its line and hint, then any warnings.
-func checkConfigText(text string) (problem, warnings string) {
+func checkConfigText(text string) (problem, warnings string, line int) {
 	_, ws, err := config.Parse([]byte(text))
 	if err != nil {
-		return err.Error(), ""
+		var pe *config.ParseError
+		if errors.As(err, &pe) {
+			line = pe.Line
+		}
+		return err.Error(), "", line
 	}
 	for i, w := range ws {
 		if i > 0 {
@@ -40,11 +49,30 @@ func checkConfigText(text string) (problem, warnings string) {
 		}
 		warnings += "warning: " + w.String()
 	}
-	return "", warnings
+	return "", warnings, 0
+}
+
+// markErrorLine puts the cursor at the start of the line the parser
+// complains about and focuses the text, so the user sees where to fix.
+func (e *editor) markErrorLine() {
+	if e.errLine <= 0 {
+		return
+	}
+	e.text.CursorRow = e.errLine - 1
+	e.text.CursorColumn = 0
+	e.text.Refresh()
+	e.win.Canvas().Focus(e.text)
 }
 
 func (e *editor) validate() {
-	problem, warnings := checkConfigText(e.text.Text)
+	problem, warnings, line := checkConfigText(e.text.Text)
+	e.errLine = line
+	if line > 0 {
+		e.gotoErr.SetText(fmt.Sprintf("Go to line %d", line))
+		e.gotoErr.Show()
+	} else {
+		e.gotoErr.Hide()
+	}
 	switch {
 	case problem != "":
 		e.status.SetText(problem)
@@ -107,10 +135,12 @@ func (u *UI) openEditor(name, text string) {
 	e.status.Wrapping = fyne.TextWrapWord
 	e.save = widget.NewButtonWithIcon("Save", theme.DocumentSaveIcon(), func() { u.saveEditor(e) })
 	e.save.Importance = widget.HighImportance
+	e.gotoErr = widget.NewButtonWithIcon("", theme.ErrorIcon(), e.markErrorLine)
+	e.gotoErr.Hide()
 	e.text.OnChanged = func(string) { e.validate() }
 	note := widget.NewLabel("This text holds the private key. Saving replaces the stored config; the tunnel must be inactive.")
 	note.Wrapping = fyne.TextWrapWord
-	buttons := container.NewHBox(widget.NewButton("Close", e.win.Close), e.save)
+	buttons := container.NewHBox(e.gotoErr, widget.NewButton("Close", e.win.Close), e.save)
 	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
 	e.win.Resize(fyne.NewSize(640, 520))
 	e.validate()

@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -15,12 +16,16 @@ import (
 
 func TestCheckConfigText(t *testing.T) {
 	good := string(testConfig(t).Marshal())
-	if problem, _ := checkConfigText(good); problem != "" {
+	if problem, _, line := checkConfigText(good); problem != "" || line != 0 {
 		t.Errorf("valid config: %s", problem)
 	}
 	bad := strings.Replace(good, "MTU = 1380", "MTU = lots", 1)
-	if problem, _ := checkConfigText(bad); !strings.Contains(problem, "line ") || !strings.Contains(problem, "MTU") {
+	problem, _, line := checkConfigText(bad)
+	if !strings.Contains(problem, "line ") || !strings.Contains(problem, "MTU") {
 		t.Errorf("bad MTU: %q", problem)
+	}
+	if want := 1 + strings.Count(bad[:strings.Index(bad, "MTU = lots")], "\n"); line != want {
+		t.Errorf("bad MTU reported at line %d, want %d", line, want)
 	}
 }
 
@@ -42,7 +47,20 @@ func TestEditorSavesValidChanges(t *testing.T) {
 	if !e.save.Disabled() || !strings.Contains(e.status.Text, "MTU") {
 		t.Errorf("invalid text: save disabled=%v status %q", e.save.Disabled(), e.status.Text)
 	}
+	// The bad line is marked: a button takes the cursor there.
+	badLine := 1 + strings.Count(orig[:strings.Index(orig, "MTU = 1380")], "\n")
+	if !e.gotoErr.Visible() || e.gotoErr.Text != fmt.Sprintf("Go to line %d", badLine) {
+		t.Fatalf("no way to the bad line: visible=%v %q", e.gotoErr.Visible(), e.gotoErr.Text)
+	}
+	e.text.CursorRow = 0
+	test.Tap(e.gotoErr)
+	if e.text.CursorRow != badLine-1 {
+		t.Errorf("cursor on row %d after Go to line, want %d", e.text.CursorRow, badLine-1)
+	}
 	e.text.SetText(strings.Replace(orig, "MTU = 1380", "MTU = 1280", 1))
+	if e.gotoErr.Visible() {
+		t.Error("Go to line still shown for valid text")
+	}
 	if e.save.Disabled() {
 		t.Fatalf("valid change: save disabled, status %q", e.status.Text)
 	}
