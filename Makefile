@@ -5,6 +5,7 @@
 SHELL    := /bin/bash
 GO       ?= go
 BIN      := bin/wgdesk
+SERVICE_BIN := bin/wgdesk-service
 VERSION  ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -22,14 +23,18 @@ GUI_TEST_DEBS := xvfb imagemagick dbus-x11 dbus
 
 all: build
 
-# The full binary: service, command line and desktop app (needs cgo).
-build: deps-gui
+# The full binary, bin/wgdesk: service, command line and desktop app (needs
+# cgo), and the same program built without cgo, bin/wgdesk-service, for the
+# daemon: linking the GUI toolkit loads OpenGL and X11 libraries into every
+# process and runs Fyne's package initialisers, which the service must not
+# pay for (9 MB resident idle without them, 28 MB with them).
+build: deps-gui build-service
 	CGO_ENABLED=1 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
 
 # Service and command line only, no desktop app: pure Go, no C toolchain,
-# for servers and cross builds.
+# for the daemon, servers and cross builds.
 build-service:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(SERVICE_BIN) .
 
 # Installs Debian packages that are missing; runs apt-get update once.
 define apt_install
@@ -63,7 +68,7 @@ run: deps-run build
 			XAUTHORITY="$${XAUTHORITY:-$$HOME/.Xauthority}" DBUS_SESSION_BUS_ADDRESS="$$DBUS_SESSION_BUS_ADDRESS" $(BIN); \
 	else \
 		echo "no display: starting the tunnel service; use $(BIN) help from another terminal"; \
-		$(SUDO) $(BIN) service --verbose; \
+		$(SUDO) $(SERVICE_BIN) service --verbose; \
 	fi
 
 # Every test: style, vet, cross-OS builds, all tests with the race detector
