@@ -29,6 +29,7 @@ IDLE_SECONDS=${BENCH_IDLE_SECONDS:-$((3 * BENCH_SECONDS))}
 SAVE=${SAVE:-}
 BENCH_PROFILE=${BENCH_PROFILE:-} # 1: also profile each engine with perf under TCP load
 BENCH_LOGS=${BENCH_LOGS:-}       # a directory: keep the service and command logs there
+BENCH_GUI=${BENCH_GUI:-1}        # 0: skip the desktop app's figures (wgdesk client only)
 WGDESK=${WGDESK:-$ROOT/bin/wgdesk}
 NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
 PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
@@ -53,6 +54,10 @@ IF_S=wbs$ID # server tunnel; wireguard-go's UAPI socket dir is shared by all nam
 IF_C=wbc$ID # client tunnel for wg-quick (named after its config file)
 TMP=
 PIDS=()         # processes we started directly
+XVFB_PID=       # the virtual X server of the GUI figures
+GUI_PID=        # the desktop app being measured
+GUI_MS=         # gui_start's result
+GUI_DISPLAY=    # the Xvfb display, :N
 declare -A R=() # results: R[client.metric]=value
 
 log() { printf '>> %s\n' "$*" >&2; }
@@ -76,6 +81,9 @@ cleanup() {
 		[ -n "$pids" ] && kill $pids 2>/dev/null
 	done
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	# The GUI and its X server run outside the namespaces.
+	[ -n "$GUI_PID" ] && kill "$GUI_PID" 2>/dev/null
+	[ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
 	for _ in $(seq 50); do
 		pids="$(ip netns pids "$NS_C" 2>/dev/null) $(ip netns pids "$NS_S" 2>/dev/null)"
 		[ -z "${pids// /}" ] && break
@@ -384,6 +392,9 @@ measure_client() {
 	sleep "$IDLE_SECONDS"
 	t1=$(cpu_ticks "$pid")
 	R[$c.idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
+	# The desktop app, after the engine's idle figure and before the
+	# throughput runs, so that neither disturbs the other.
+	[ "$kind" != wgdesk ] || measure_gui
 
 	R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$TUN_SERVER" | median)
 	measure_throughput "$c" "$TUN_SERVER" "$PORT_TUN" "$pid"
@@ -393,6 +404,102 @@ measure_client() {
 	ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
 	"${kind}_wait_down"
 	"${kind}_stop"
+}
+
+# ------------------------------------------------------------ desktop app
+#
+# The GUI runs outside the namespaces (the service socket is a file, so it
+# reaches it from there) on its own Xvfb, as root because the bench service
+# socket is root-only. HOME and XDG_RUNTIME_DIR point into the temp dir, so
+# its settings and single-instance socket never meet a real session's.
+
+# gui_window_mapped succeeds once a top-level window titled "wgdesk..." is
+# viewable on the virtual display: the app has shown its first frame.
+gui_window_mapped() {
+	local id
+	for id in $(xwininfo -display "$GUI_DISPLAY" -root -children 2>/dev/null | awk '$2 ~ /^"wgdesk/ { print $1 }'); do
+		xwininfo -display "$GUI_DISPLAY" -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable' && return 0
+	done
+	return 1
+}
+
+# gui_shows_tunnel succeeds once the window title names the active tunnel.
+gui_shows_tunnel() { xwininfo -display "$GUI_DISPLAY" -root -children 2>/dev/null | grep -q '"wgdesk — connected: bench"'; }
+
+# gui_start starts the desktop app against the bench service and sets
+# GUI_MS to the milliseconds from its exec to its window being mapped (no
+# command substitution: GUI_PID must stay in this shell). An X server
+# tells no one when a client maps a window, so this polls, every 10 ms.
+gui_start() {
+	local run=$1 t0 t1
+	mkdir -p "$TMP/gui-home" "$TMP/gui-run-$run"
+	chmod 700 "$TMP/gui-run-$run"
+	t0=$(date +%s%N)
+	env -i "PATH=$PATH" "HOME=$TMP/gui-home" "XDG_RUNTIME_DIR=$TMP/gui-run-$run" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+		"$WGDESK" --socket "$WGDESK_SOCK" >>"$TMP/wgdesk-gui.log" 2>&1 &
+	GUI_PID=$!
+	for _ in $(seq 3000); do
+		if gui_window_mapped; then
+			t1=$(date +%s%N)
+			GUI_MS=$(((t1 - t0) / 1000000))
+			return
+		fi
+		kill -0 "$GUI_PID" 2>/dev/null || die "the desktop app exited before showing a window: $(tail -5 "$TMP/wgdesk-gui.log")"
+		sleep 0.01
+	done
+	die "the desktop app showed no window in 30 s: $(tail -5 "$TMP/wgdesk-gui.log")"
+}
+
+gui_stop() {
+	[ -n "$GUI_PID" ] || return 0
+	kill -TERM "$GUI_PID" 2>/dev/null
+	wait "$GUI_PID" 2>/dev/null || true
+	GUI_PID=
+}
+
+# measure_gui measures the desktop app with the wgdesk tunnel up: cold
+# start to the first mapped window (median of BENCH_RUNS starts), then,
+# with the last start showing the active tunnel, its memory and idle CPU.
+measure_gui() {
+	local tool run t0 t1
+	[ "$BENCH_GUI" = 1 ] || return 0
+	for tool in Xvfb xwininfo; do
+		command -v "$tool" >/dev/null || {
+			log "desktop app: $tool is missing (make deps-gui, x11-utils); no GUI figures"
+			return 0
+		}
+	done
+	log "desktop app: starting Xvfb"
+	Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
+	XVFB_PID=$!
+	# -displayfd writes the display number it chose once it accepts clients.
+	wait_until "Xvfb" 100 test -s "$TMP/xvfb.display"
+	GUI_DISPLAY=:$(head -1 "$TMP/xvfb.display" | tr -d ' \n')
+
+	: >"$TMP/gui.start"
+	for run in $(seq "$BENCH_RUNS"); do
+		gui_start "$run"
+		echo "$GUI_MS" >>"$TMP/gui.start"
+		log "desktop app: start $run/$BENCH_RUNS: window mapped after $GUI_MS ms"
+		[ "$run" = "$BENCH_RUNS" ] || gui_stop
+	done
+	R[wgdesk.gui_start_ms]=$(median <"$TMP/gui.start")
+
+	wait_until "the desktop app to show the active tunnel" 300 gui_shows_tunnel
+	# Let it settle after the first frames (fonts, the tunnel list).
+	sleep 3
+	R[wgdesk.gui_rss_mb]=$(status_mb "$GUI_PID" VmRSS)
+	R[wgdesk.gui_rss_anon_mb]=$(status_mb "$GUI_PID" RssAnon)
+	t0=$(cpu_ticks "$GUI_PID")
+	sleep "$IDLE_SECONDS"
+	t1=$(cpu_ticks "$GUI_PID")
+	R[wgdesk.gui_idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
+	log "desktop app: RSS ${R[wgdesk.gui_rss_mb]} MB (anon ${R[wgdesk.gui_rss_anon_mb]}), idle CPU ${R[wgdesk.gui_idle_cpu_pct]}%"
+
+	gui_stop
+	kill "$XVFB_PID" 2>/dev/null
+	wait "$XVFB_PID" 2>/dev/null || true
+	XVFB_PID=
 }
 
 # config_benchmarks runs the config package's Go benchmarks, if present.
@@ -445,6 +552,10 @@ FIGURES=(
 	"rss_cycled_mb|RSS, tunnel up after up/down cycles (MB)"
 	"rss_peak_mb|peak RSS, VmHWM (MB)"
 	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
+	"gui_start_ms|GUI: start to window mapped (ms)"
+	"gui_rss_mb|GUI: RSS, tunnel shown (MB)"
+	"gui_rss_anon_mb|GUI: RssAnon, tunnel shown (MB)"
+	"gui_idle_cpu_pct|GUI: idle CPU, tunnel shown (% of a core)"
 )
 LABELS=([0]="wgdesk" [1]="wg-quick+Debian wg-go" [2]="wg-quick+newest wg-go" [3]="veth")
 COLS=(wgdesk wgquick_debian wgquick_newest veth)
@@ -523,6 +634,7 @@ report() {
 	echo "target_throughput_ratio_vs_wireguard_go_at_least_0.97: $(verdict "$tr_newest" '>=' 0.97)"
 	echo "target_rss_one_tunnel_below_25_mb: $(verdict "$(get wgdesk rss_tunnel_mb)" '<' 25)"
 	echo "target_activation_at_most_half_of_wg_quick: $(verdict "$act" '<=' 0.5)"
+	echo "target_gui_idle_cpu_below_1_pct: $(verdict "$(get wgdesk gui_idle_cpu_pct)" '<' 1)"
 	echo "activation_ratio_vs_wg_quick_newest: $act_newest"
 	echo "throughput_ratio_vs_wireguard_go: $tr_newest"
 	echo "throughput_ratio_vs_debian_wg_quick: $tr_debian"
