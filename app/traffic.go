@@ -4,6 +4,7 @@ package app
 
 import (
 	"image/color"
+	"slices"
 	"strings"
 	"time"
 
@@ -159,8 +160,12 @@ func newTrafficGraph() *trafficGraph {
 	return g
 }
 
-// SetRates shows rates.
+// SetRates shows rates; the same rates again draw nothing (an idle
+// window must not redraw).
 func (g *trafficGraph) SetRates(rates []trafficRate) {
+	if slices.Equal(g.rates, rates) {
+		return
+	}
 	g.rates = rates
 	g.Refresh()
 }

@@ -85,6 +85,7 @@ type UI struct {
 	newForm    *newTunnelForm // the last New tunnel form opened
 	lastEditor *editor        // the last editor opened
 	logView    *logView       // the open log window, if any
+	lastFill   time.Time      // when fillDetail last ran
 	lastRename *renameForm    // the last Rename dialog opened
 
 	desk      desktop.App // nil without a tray
@@ -285,6 +286,13 @@ func (u *UI) tick() {
 			return
 		case <-t.C:
 			u.opts.Do(func() {
+				// Stats events (every second from the service) redraw the
+				// pane already; the tick only keeps "12 s ago" moving when
+				// they stop, so that an idle window draws once a second at
+				// most.
+				if time.Since(u.lastFill) < u.opts.Refresh {
+					return
+				}
 				if v, ok := u.model.get(u.selected); ok && v.State == tunnel.StateActive && u.win.Content().Visible() {
 					u.renderDetail()
 				}
@@ -606,6 +614,7 @@ func (u *UI) renderDetail() {
 
 // fillDetail writes the live state and figures into the pane.
 func (u *UI) fillDetail(v tunnelView) {
+	u.lastFill = time.Now()
 	state := stateText(v.State)
 	if v.Interface != "" {
 		state += " on " + v.Interface

@@ -30,7 +30,8 @@ SAVE=${SAVE:-}
 BENCH_PROFILE=${BENCH_PROFILE:-} # 1: also profile each engine with perf under TCP load
 BENCH_LOGS=${BENCH_LOGS:-}       # a directory: keep the service and command logs there
 BENCH_GUI=${BENCH_GUI:-1}        # 0: skip the desktop app's figures (wgdesk client only)
-WGDESK=${WGDESK:-$ROOT/bin/wgdesk}
+WGDESK=${WGDESK:-$ROOT/bin/wgdesk}                         # the app and the command line
+WGDESK_SERVICE=${WGDESK_SERVICE:-$ROOT/bin/wgdesk-service} # the daemon, as packaged: no GUI toolkit
 NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
 PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
 NEWEST_VERSION=$(awk '$1 == "golang.zx2c4.com/wireguard" {print $2}' "$ROOT/go.mod")
@@ -228,8 +229,8 @@ WGDESK_SOCK=
 wgdesk_start() {
 	WGDESK_SOCK=$TMP/run/wgdesk.sock
 	mkdir -p "$TMP/run" "$TMP/state"
-	# ip netns exec replaces itself with wgdesk, so $! is the service.
-	ip netns exec "$NS_C" "$WGDESK" service --socket "$WGDESK_SOCK" --state-dir "$TMP/state" \
+	# ip netns exec replaces itself with the service, so $! is its pid.
+	ip netns exec "$NS_C" "$WGDESK_SERVICE" service --socket "$WGDESK_SOCK" --state-dir "$TMP/state" \
 		--dns-mode direct >"$TMP/wgdesk-service.log" 2>&1 &
 	WGDESK_PID=$!
 	PIDS+=("$WGDESK_PID")
@@ -651,7 +652,10 @@ main() {
 		command -v "$tool" >/dev/null || die "$tool is missing (make bench installs it)"
 	done
 	[ -x "$PROBE" ] || die "$PROBE is missing: run make bench"
-	case " $BENCH_CLIENTS " in *" wgdesk "*) [ -x "$WGDESK" ] || die "$WGDESK is missing: run make build" ;; esac
+	case " $BENCH_CLIENTS " in *" wgdesk "*)
+		[ -x "$WGDESK" ] || die "$WGDESK is missing: run make build"
+		[ -x "$WGDESK_SERVICE" ] || die "$WGDESK_SERVICE is missing: run make build" ;;
+	esac
 	case " $BENCH_CLIENTS " in *" wgquick_newest "*) [ -x "$NEWEST_WG" ] || die "$NEWEST_WG is missing: run make bench" ;; esac
 	[ "$BENCH_SECONDS" -ge 2 ] || die "BENCH_SECONDS must be at least 2"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
