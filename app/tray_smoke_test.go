@@ -29,8 +29,9 @@ type menuLayout struct {
 	Children []dbus.Variant
 }
 
-// menuLabels lists the labels of a dbusmenu layout with their item ids.
-func menuLabels(v any, out map[string]int32) {
+// menuItems walks a dbusmenu layout: the item id of each label, and the
+// toggle-state of each check mark item.
+func menuItems(v any, ids, toggles map[string]int32) {
 	var id int32
 	var props map[string]dbus.Variant
 	var children []dbus.Variant
@@ -48,37 +49,27 @@ func menuLabels(v any, out map[string]int32) {
 		return
 	}
 	if l, ok := props["label"].Value().(string); ok {
-		out[l] = id
+		ids[l] = id
+		if st, ok := props["toggle-state"].Value().(int32); ok {
+			toggles[l] = st
+		}
 	}
 	for _, c := range children {
-		menuLabels(c.Value(), out)
+		menuItems(c.Value(), ids, toggles)
 	}
 }
 
-// menuToggles lists the toggle-state of each checkmark item by label.
-func menuToggles(v any, out map[string]int32) {
-	var props map[string]dbus.Variant
-	var children []dbus.Variant
-	switch n := v.(type) {
-	case menuLayout:
-		props, children = n.Props, n.Children
-	case []any:
-		if len(n) != 3 {
-			return
-		}
-		props, _ = n[1].(map[string]dbus.Variant)
-		children, _ = n[2].([]dbus.Variant)
-	default:
-		return
+// readMenu fetches the whole tray menu into ids and toggles.
+func readMenu(menu dbus.BusObject, ids, toggles map[string]int32) bool {
+	var rev uint32
+	var layout menuLayout
+	if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
+		return false
 	}
-	if l, ok := props["label"].Value().(string); ok {
-		if st, ok := props["toggle-state"].Value().(int32); ok {
-			out[l] = st
-		}
-	}
-	for _, c := range children {
-		menuToggles(c.Value(), out)
-	}
+	clear(ids)
+	clear(toggles)
+	menuItems(layout, ids, toggles)
+	return true
 }
 
 // TestSmokeTrayMenuTogglesAndQuits runs the real binary with a session bus and a
@@ -113,15 +104,11 @@ func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 	}
 
 	menu := conn.Object(item, "/StatusNotifierMenu")
-	labels := map[string]int32{}
+	labels, toggles := map[string]int32{}, map[string]int32{}
 	p.poll(t, "the tray menu with the tunnels", func() bool {
-		var rev uint32
-		var layout menuLayout
-		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
+		if !readMenu(menu, labels, toggles) {
 			return false
 		}
-		clear(labels)
-		menuLabels(layout, labels)
 		_, ok := labels["office"]
 		return ok
 	})
@@ -141,17 +128,7 @@ func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 
 	// Clicking "home" in the tray activates it: the service says so and
 	// the menu the tray host reads shows home checked.
-	toggles := map[string]int32{}
-	readToggles := func() bool {
-		var rev uint32
-		var layout menuLayout
-		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
-			return false
-		}
-		clear(toggles)
-		menuToggles(layout, toggles)
-		return true
-	}
+	readToggles := func() bool { return readMenu(menu, labels, toggles) }
 	p.poll(t, "the tunnels' check marks", func() bool { return readToggles() && toggles["office"] == 1 })
 	if toggles["home"] != 0 {
 		t.Fatalf("home is checked before it was clicked: %v", toggles)
@@ -163,18 +140,7 @@ func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 	if info, err := s.svc.Get("home"); err != nil || info.State != tunnel.StateActive {
 		t.Fatalf("the tray click did not activate home: %v %v", info.State, err)
 	}
-	// The item ids may change when the menu is rebuilt.
-	p.poll(t, "the rebuilt menu", func() bool {
-		var rev uint32
-		var layout menuLayout
-		if err := menu.Call("com.canonical.dbusmenu.GetLayout", 0, int32(0), int32(-1), []string{}).Store(&rev, &layout); err != nil {
-			return false
-		}
-		clear(labels)
-		menuLabels(layout, labels)
-		_, ok := labels["Quit"]
-		return ok
-	})
+	// labels holds the ids of the rebuilt menu, read by the last poll.
 
 	quit, ok := labels["Quit"]
 	if !ok {
