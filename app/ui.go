@@ -818,13 +818,5 @@ func (u *UI) menuItems(items []tray.Item) []*fyne.MenuItem {
 }
 
 func trayResource(i tray.Icon) fyne.Resource {
-	switch i {
-	case tray.IconConnecting:
-		return fyne.NewStaticResource("tray-connecting.png", assets.TrayConnecting)
-	case tray.IconConnected:
-		return fyne.NewStaticResource("tray-connected.png", assets.TrayConnected)
-	case tray.IconError:
-		return fyne.NewStaticResource("tray-error.png", assets.TrayError)
-	}
-	return fyne.NewStaticResource("tray-disconnected.png", assets.TrayDisconnected)
+	return trayIconFor(i, hostOS)
 }
