@@ -1,7 +1,21 @@
 package platform
 
-// New returns the windows implementation. It is not written yet: Apply and
-// Recover fail with an error wrapping errors.ErrUnsupported.
+import (
+	"os"
+	"path/filepath"
+)
+
+// New returns the Windows implementation: addresses, routes, interface
+// MTU and metric, and DNS of the Wintun adapter through the IP Helper API
+// (winipcfg), with host routes that keep the endpoints on the uplink. The
+// journal defaults to %ProgramData%\wgdesk\platform.
 func New(opts Options) (Network, error) {
-	return unsupported{os: "windows"}, nil
+	if opts.StateDir == "" {
+		base := os.Getenv("ProgramData")
+		if base == "" {
+			base = `C:\ProgramData`
+		}
+		opts.StateDir = filepath.Join(base, "wgdesk")
+	}
+	return newWinNetwork(opts, winIPHelper{}), nil
 }
