@@ -1,7 +1,44 @@
 package platform
 
-// New returns the darwin implementation. It is not written yet: Apply and
-// Recover fail with an error wrapping errors.ErrUnsupported.
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+)
+
+// New returns the macOS implementation: ifconfig(8) and route(8) for the
+// utun interface's addresses, MTU and routes, networksetup(8) for DNS (see
+// macnet.go).
 func New(opts Options) (Network, error) {
-	return unsupported{os: "darwin"}, nil
+	return newMacNetwork(opts, macExec{}), nil
+}
+
+// macTools are the only commands the macOS back end runs, by absolute path
+// so that the service, running as root, never searches PATH.
+var macTools = map[string]string{
+	"ifconfig":     "/sbin/ifconfig",
+	"route":        "/sbin/route",
+	"networksetup": "/usr/sbin/networksetup",
+}
+
+// macExec runs the tools with os/exec, in the C locale so that their
+// messages are the English ones the parsers expect.
+type macExec struct{}
+
+func (macExec) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	path, ok := macTools[name]
+	if !ok {
+		return nil, fmt.Errorf("run %s: not a known tool", name)
+	}
+	var stdout, stderr bytes.Buffer
+	c := exec.CommandContext(ctx, path, args...)
+	c.Env = append(os.Environ(), "LC_ALL=C")
+	c.Stdout = &stdout
+	c.Stderr = &stderr
+	if err := c.Run(); err != nil {
+		return stdout.Bytes(), macCommandError(name, args, err, append(stdout.Bytes(), stderr.Bytes()...))
+	}
+	return stdout.Bytes(), nil
 }

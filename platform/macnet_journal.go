@@ -1,0 +1,137 @@
+package platform
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// macEntry is the macOS journal entry of one utun interface: everything the
+// macOS back end added and must undo. Its shape differs from journalEntry
+// because macOS state differs: no policy rules or tables, but host routes
+// for the endpoints that live on the uplink (and outlive the utun) and DNS
+// settings changed per network service. It is stored in the same journal
+// directory, one <ifname>.json per interface, written before each change.
+type macEntry struct {
+	Interface string `json:"interface"`
+	// Addresses and Routes live on the utun and vanish with it.
+	Addresses []netip.Prefix `json:"addresses,omitempty"`
+	Routes    []netip.Prefix `json:"routes,omitempty"`
+	// Bypass are the endpoints' host routes via the uplink.
+	Bypass []macBypass   `json:"bypass,omitempty"`
+	DNS    *macDNSRecord `json:"dns,omitempty"`
+}
+
+// macBypass is a host route that keeps a peer's endpoint off the tunnel.
+type macBypass struct {
+	Dest netip.Addr `json:"dest"`
+	// Gateway is the uplink's next hop; when it is invalid the route points
+	// at Via, the uplink interface, instead.
+	Gateway netip.Addr `json:"gateway,omitzero"`
+	Via     string     `json:"via,omitempty"`
+}
+
+// macDNSRecord is what the back end did to DNS: the values it set on every
+// network service, and each service's own values from before, restored on
+// removal.
+type macDNSRecord struct {
+	Servers  []netip.Addr    `json:"servers,omitempty"`
+	Search   []string        `json:"search,omitempty"`
+	Services []macServiceDNS `json:"services"`
+}
+
+// macServiceDNS is a network service's own DNS settings. Empty lists mean
+// the service had none of its own (networksetup's "Empty": DHCP's apply).
+type macServiceDNS struct {
+	Name    string   `json:"name"`
+	Servers []string `json:"servers,omitempty"`
+	Search  []string `json:"search,omitempty"`
+}
+
+func (r *macDNSRecord) service(name string) (macServiceDNS, bool) {
+	for _, s := range r.Services {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return macServiceDNS{}, false
+}
+
+func (e *macEntry) isEmpty() bool {
+	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Bypass) == 0 && e.DNS == nil)
+}
+
+func (e *macEntry) clone() *macEntry {
+	c := *e
+	c.Addresses = slices.Clone(e.Addresses)
+	c.Routes = slices.Clone(e.Routes)
+	c.Bypass = slices.Clone(e.Bypass)
+	return &c
+}
+
+// union returns an entry owning everything in e and in want, the journal
+// state to write before moving from e to want. DNS stays e's: a DNS record
+// is journaled by itself before the first change to DNS.
+func (e *macEntry) union(want *macEntry) *macEntry {
+	u := e.clone()
+	u.Addresses = appendMissing(u.Addresses, want.Addresses)
+	u.Routes = appendMissing(u.Routes, want.Routes)
+	u.Bypass = appendMissing(u.Bypass, want.Bypass)
+	return u
+}
+
+// saveMac writes e atomically (mode 0600), or deletes its file when e is
+// empty.
+func (j journal) saveMac(e *macEntry) error {
+	p, err := j.path(e.Interface)
+	if err != nil {
+		return err
+	}
+	if e.isEmpty() {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove journal %s: %w", p, err)
+		}
+		return nil
+	}
+	data, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode journal for %s: %w", e.Interface, err)
+	}
+	if err := os.MkdirAll(j.dir, 0o700); err != nil {
+		return fmt.Errorf("create journal directory: %w", err)
+	}
+	if err := WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	return nil
+}
+
+// loadMac returns every macOS journal entry left in the directory.
+func (j journal) loadMac() ([]*macEntry, error) {
+	files, err := filepath.Glob(filepath.Join(j.dir, "*.json"))
+	if err != nil {
+		return nil, fmt.Errorf("list journal: %w", err)
+	}
+	var out []*macEntry
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read journal: %w", err)
+		}
+		e := new(macEntry)
+		if err := json.Unmarshal(data, e); err != nil {
+			return nil, fmt.Errorf("decode journal %s: %w", f, err)
+		}
+		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.Interface != want {
+			return nil, fmt.Errorf("journal %s names interface %q", f, e.Interface)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
