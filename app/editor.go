@@ -73,21 +73,14 @@ func (e *editor) validate() {
 	} else {
 		e.gotoErr.Hide()
 	}
+	v := readyVerdict("Valid. "+warnings, widget.SuccessImportance)
 	switch {
 	case problem != "":
-		e.status.SetText(problem)
-		e.status.Importance = widget.DangerImportance
-		e.save.Disable()
+		v = problemVerdict(problem)
 	case e.text.Text == e.orig:
-		e.status.SetText("No changes.")
-		e.status.Importance = widget.LowImportance
-		e.save.Disable()
-	default:
-		e.status.SetText("Valid. " + warnings)
-		e.status.Importance = widget.SuccessImportance
-		e.save.Enable()
+		v = idleVerdict("No changes.")
 	}
-	e.status.Refresh()
+	v.show(e.status, e.save)
 }
 
 // replaceConfig stores text under name in place of the old config. The API

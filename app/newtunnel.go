@@ -135,16 +135,11 @@ func (n *newTunnelForm) fields() newTunnelFields {
 func (n *newTunnelForm) validate() {
 	cfg, problem := checkNewTunnel(n.priv, n.fields())
 	n.cfg = cfg
+	v := readyVerdict("Ready to create.", widget.SuccessImportance)
 	if problem != "" {
-		n.status.SetText(problem)
-		n.status.Importance = widget.DangerImportance
-		n.create.Disable()
-	} else {
-		n.status.SetText("Ready to create.")
-		n.status.Importance = widget.SuccessImportance
-		n.create.Enable()
+		v = problemVerdict(problem)
 	}
-	n.status.Refresh()
+	v.show(n.status, n.create)
 	addrs := []netip.Prefix{}
 	if cfg != nil {
 		addrs = cfg.Interface.Addresses

@@ -72,16 +72,11 @@ type renameForm struct {
 }
 
 func (r *renameForm) validate(taken func(string) bool) {
+	v := readyVerdict("", widget.MediumImportance)
 	if p := checkRename(r.old, r.entry.Text, taken); p != "" {
-		r.status.SetText(p)
-		r.status.Importance = widget.DangerImportance
-		r.ok.Disable()
-	} else {
-		r.status.SetText("")
-		r.status.Importance = widget.MediumImportance
-		r.ok.Enable()
+		v = problemVerdict(p)
 	}
-	r.status.Refresh()
+	v.show(r.status, r.ok)
 }
 
 // canRename refuses to rename a tunnel that is up, going up or down, or
