@@ -214,136 +214,135 @@ func (m *Manager) Config(name string) (*config.Config, error) {
 // Up activates a tunnel and returns when it is active or failed. It is a
 // no-op for an active tunnel; it waits for a start or stop under way.
 func (m *Manager) Up(ctx context.Context, name string) error {
-	for {
-		m.mu.Lock()
-		if m.closed {
-			m.mu.Unlock()
-			return fmt.Errorf("up %s: %w", name, errClosed)
-		}
-		t, ok := m.tunnels[name]
-		if !ok {
-			m.mu.Unlock()
-			return fmt.Errorf("up %s: %w", name, ErrNotFound)
-		}
-		if wait := t.busy; wait != nil {
-			m.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return fmt.Errorf("up %s: %w", name, ctx.Err())
-			}
-		}
-		if t.state == StateActive {
-			m.mu.Unlock()
-			return nil
-		}
-		if t.cfg == nil {
-			m.mu.Unlock()
-			return fmt.Errorf("up %s: %w", name, t.loadErr)
-		}
-		if err := m.conflictLocked(t); err != nil {
-			m.mu.Unlock()
-			return err
-		}
-		ifname := interfaceName(name, func(n string) bool {
-			return m.ifnameInUseLocked(n) || m.deps.InterfaceExists(n)
-		})
-		done := make(chan struct{})
-		t.busy = done
-		t.ifname = ifname
-		m.setStateLocked(t, StateActivating, "")
-		cfg := t.cfg.Clone()
+	t, err := m.lockIdle(ctx, "up", name, true)
+	if err != nil {
+		return err
+	}
+	if t.state == StateActive {
 		m.mu.Unlock()
-
-		eng, err := StartEngine(ctx, EngineOptions{
-			Name:         name,
-			Interface:    ifname,
-			Config:       cfg,
-			AllowScripts: m.opts.AllowScripts,
-			Deps:         m.deps,
-			Logger:       m.log.Prefixed("tunnel " + name + ": "),
-		})
-
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		t.busy = nil
-		close(done)
-		if err != nil {
-			t.ifname = ""
-			m.setStateLocked(t, StateFailed, err.Error())
-			m.log.Error("tunnel %s: start failed: %v", name, err)
-			return fmt.Errorf("up %s: %w", name, err)
-		}
-		t.engine = eng
-		t.ifname = eng.Interface()
-		t.stopStats = make(chan struct{})
-		m.stats.Add(1)
-		go m.watchStats(t, eng, t.stopStats)
-		m.setStateLocked(t, StateActive, "")
 		return nil
 	}
+	if t.cfg == nil {
+		m.mu.Unlock()
+		return fmt.Errorf("up %s: %w", name, t.loadErr)
+	}
+	if err := m.conflictLocked(t); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	ifname := interfaceName(name, func(n string) bool {
+		return m.ifnameInUseLocked(n) || m.deps.InterfaceExists(n)
+	})
+	done := make(chan struct{})
+	t.busy = done
+	t.ifname = ifname
+	m.setStateLocked(t, StateActivating, "")
+	cfg := t.cfg.Clone()
+	m.mu.Unlock()
+
+	eng, err := StartEngine(ctx, EngineOptions{
+		Name:         name,
+		Interface:    ifname,
+		Config:       cfg,
+		AllowScripts: m.opts.AllowScripts,
+		Deps:         m.deps,
+		Logger:       m.log.Prefixed("tunnel " + name + ": "),
+	})
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t.busy = nil
+	close(done)
+	if err != nil {
+		t.ifname = ""
+		m.setStateLocked(t, StateFailed, err.Error())
+		m.log.Error("tunnel %s: start failed: %v", name, err)
+		return fmt.Errorf("up %s: %w", name, err)
+	}
+	t.engine = eng
+	t.ifname = eng.Interface()
+	t.stopStats = make(chan struct{})
+	m.stats.Add(1)
+	go m.watchStats(t, eng, t.stopStats)
+	m.setStateLocked(t, StateActive, "")
+	return nil
 }
 
 // Down deactivates a tunnel. Down of an inactive tunnel does nothing; Down
 // of a failed one clears its error. The teardown runs to its end even when
 // ctx is cancelled, so that no routes or DNS changes are left behind.
 func (m *Manager) Down(ctx context.Context, name string) error {
+	t, err := m.lockIdle(ctx, "down", name, false)
+	if err != nil {
+		return err
+	}
+	switch t.state {
+	case StateInactive:
+		m.mu.Unlock()
+		return nil
+	case StateFailed:
+		if t.cfg != nil { // a file that did not load stays failed
+			m.setStateLocked(t, StateInactive, "")
+		}
+		m.mu.Unlock()
+		return nil
+	}
+	eng := t.engine
+	done := make(chan struct{})
+	t.busy = done
+	close(t.stopStats)
+	t.stopStats = nil
+	m.setStateLocked(t, StateDeactivating, "")
+	m.mu.Unlock()
+
+	err = eng.Close(context.WithoutCancel(ctx))
+	// A closed device leaves hundreds of MB of packet buffers behind
+	// after heavy traffic; the GC would give them back to the OS only
+	// minutes later (bench/README.md). A tunnel going down is rare, so
+	// return them now.
+	debug.FreeOSMemory()
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t.busy = nil
+	close(done)
+	t.engine = nil
+	t.ifname = ""
+	t.peers = nil
+	m.setStateLocked(t, StateInactive, "")
+	if err != nil {
+		m.log.Error("tunnel %s: stop: %v", name, err)
+		return fmt.Errorf("down %s: %w", name, err)
+	}
+	return nil
+}
+
+// lockIdle locks m.mu and returns the named tunnel once no Up or Down is
+// under way on it, waiting for the one that is. op names the caller in
+// errors; refuseClosed fails once Close has begun. On error m.mu is not
+// held.
+func (m *Manager) lockIdle(ctx context.Context, op, name string, refuseClosed bool) (*managed, error) {
 	for {
 		m.mu.Lock()
+		if refuseClosed && m.closed {
+			m.mu.Unlock()
+			return nil, fmt.Errorf("%s %s: %w", op, name, errClosed)
+		}
 		t, ok := m.tunnels[name]
 		if !ok {
 			m.mu.Unlock()
-			return fmt.Errorf("down %s: %w", name, ErrNotFound)
+			return nil, fmt.Errorf("%s %s: %w", op, name, ErrNotFound)
 		}
-		if wait := t.busy; wait != nil {
-			m.mu.Unlock()
-			select {
-			case <-wait:
-				continue
-			case <-ctx.Done():
-				return fmt.Errorf("down %s: %w", name, ctx.Err())
-			}
+		wait := t.busy
+		if wait == nil {
+			return t, nil
 		}
-		switch t.state {
-		case StateInactive:
-			m.mu.Unlock()
-			return nil
-		case StateFailed:
-			if t.cfg != nil { // a file that did not load stays failed
-				m.setStateLocked(t, StateInactive, "")
-			}
-			m.mu.Unlock()
-			return nil
-		}
-		eng := t.engine
-		done := make(chan struct{})
-		t.busy = done
-		close(t.stopStats)
-		t.stopStats = nil
-		m.setStateLocked(t, StateDeactivating, "")
 		m.mu.Unlock()
-
-		err := eng.Close(context.WithoutCancel(ctx))
-		// A closed device leaves hundreds of MB of packet buffers behind
-		// after heavy traffic; the GC would give them back to the OS only
-		// minutes later (bench/README.md). A tunnel going down is rare, so
-		// return them now.
-		debug.FreeOSMemory()
-
-		m.mu.Lock()
-		defer m.mu.Unlock()
-		t.busy = nil
-		close(done)
-		t.engine = nil
-		t.ifname = ""
-		t.peers = nil
-		m.setStateLocked(t, StateInactive, "")
-		if err != nil {
-			m.log.Error("tunnel %s: stop: %v", name, err)
-			return fmt.Errorf("down %s: %w", name, err)
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%s %s: %w", op, name, ctx.Err())
 		}
-		return nil
 	}
 }
 

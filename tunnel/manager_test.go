@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.zx2c4.com/wireguard/tun"
+
 	"github.com/wgdesk/wgdesk/config"
 )
 
@@ -555,5 +557,57 @@ func TestManagerImportValidates(t *testing.T) {
 	}
 	if len(m.List()) != 0 {
 		t.Error("invalid config was stored")
+	}
+}
+
+// A call that waits for another one on the same tunnel gives up when its
+// context ends, and leaves the busy call to finish on its own.
+func TestManagerWaitHonoursContext(t *testing.T) {
+	l := newLab(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	m := newTestManager(t, l, t.TempDir(), func(o *ManagerOptions) {
+		create := o.Deps.CreateTUN
+		o.Deps.CreateTUN = func(name string, mtu int) (tun.Device, error) {
+			close(entered)
+			<-release
+			return create(name, mtu)
+		}
+	})
+	if err := m.Import("home", splitTunnel(t, "10.1.0.2/32", "10.1.0.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- m.Up(context.Background(), "home") }()
+	<-entered // the first Up is inside the engine: the tunnel is busy
+
+	for _, call := range []struct {
+		op string
+		f  func(context.Context, string) error
+	}{{"up", m.Up}, {"down", m.Down}} {
+		ctx, cancel := context.WithCancel(context.Background())
+		waited := make(chan error, 1)
+		go func() { waited <- call.f(ctx, "home") }()
+		cancel()
+		err := <-waited
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s while busy, context cancelled: got %v, want context.Canceled", call.op, err)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), call.op+" home: ") {
+			t.Errorf("%s error %q does not name the operation and tunnel", call.op, err)
+		}
+	}
+	if got := mustGet(t, m, "home").State; got != StateActivating {
+		t.Errorf("state while the first Up runs: %v, want activating", got)
+	}
+
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatalf("the busy Up: %v", err)
+	}
+	if err := m.Down(context.Background(), "home"); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("up of an unknown tunnel: %v, want ErrNotFound", err)
 	}
 }
