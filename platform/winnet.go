@@ -336,6 +336,19 @@ func winBestRoute(rs []winRoute, dst netip.Addr, tunnel uint64, own []winHostRou
 // owned afterwards; on error that is a superset of what may exist. The
 // journal holds the union of both before the first change.
 func (n *winNetwork) move(ctx context.Context, from *winEntry, to *winTarget, luid uint64, found bool) (*winEntry, error) {
+	have, err := n.steps(ctx, from, to, luid, found)
+	if err != nil {
+		// Narrow the journal from the union to what may still exist.
+		have.sort()
+		if jerr := n.saveJournal(have); jerr != nil {
+			err = errors.Join(err, fmt.Errorf("journal %s: %w", to.Interface, jerr))
+		}
+	}
+	return have, err
+}
+
+// steps does the work of move, stopping at the first failed addition.
+func (n *winNetwork) steps(ctx context.Context, from *winEntry, to *winTarget, luid uint64, found bool) (*winEntry, error) {
 	ifname := to.Interface
 	have := from.clone()
 	if err := n.saveJournal(from.union(&to.winEntry)); err != nil {
@@ -350,26 +363,34 @@ func (n *winNetwork) move(ctx context.Context, from *winEntry, to *winTarget, lu
 
 	// Removals, DNS first. What lived on a vanished tunnel interface went
 	// with it; host routes live on the uplinks and are deleted by LUID.
+	// A failed removal does not stop the others: the object stays owned
+	// and the move ends after the removals.
+	var errs []error
 	if have.DNS && !to.DNS {
-		if found {
-			for _, fam := range []int{4, 6} {
-				if err := winTolerate(n.ops.flushDNS(luid, fam), errWinNotFound); err != nil {
-					return have, fmt.Errorf("remove dns from %s: %w", ifname, err)
-				}
+		ok := true
+		for _, fam := range []int{4, 6} {
+			if !found {
+				break
+			}
+			if err := winTolerate(n.ops.flushDNS(luid, fam), errWinNotFound); err != nil {
+				errs = append(errs, fmt.Errorf("remove ipv%d dns from %s: %w", fam, ifname, err))
+				ok = false
 			}
 		}
-		have.DNS = false
+		have.DNS = !ok
 	}
 	for _, h := range notIn(have.HostRoutes, to.HostRoutes) {
 		if err := winTolerate(n.ops.deleteRoute(h.LUID, h.Prefix, h.NextHop), errWinNotFound); err != nil {
-			return have, fmt.Errorf("remove endpoint route %s: %w", h, err)
+			errs = append(errs, fmt.Errorf("remove endpoint route %s: %w", h, err))
+			continue
 		}
 		have.HostRoutes = winRemove(have.HostRoutes, h)
 	}
 	for _, r := range notIn(have.Routes, to.Routes) {
 		if found {
 			if err := winTolerate(n.ops.deleteRoute(luid, r, winUnspecified(r)), errWinNotFound); err != nil {
-				return have, fmt.Errorf("remove route %s from %s: %w", r, ifname, err)
+				errs = append(errs, fmt.Errorf("remove route %s from %s: %w", r, ifname, err))
+				continue
 			}
 		}
 		have.Routes = winRemove(have.Routes, r)
@@ -377,10 +398,14 @@ func (n *winNetwork) move(ctx context.Context, from *winEntry, to *winTarget, lu
 	for _, a := range notIn(have.Addresses, to.Addresses) {
 		if found {
 			if err := winTolerate(n.ops.deleteAddress(luid, a), errWinNotFound); err != nil {
-				return have, fmt.Errorf("remove address %s from %s: %w", a, ifname, err)
+				errs = append(errs, fmt.Errorf("remove address %s from %s: %w", a, ifname, err))
+				continue
 			}
 		}
 		have.Addresses = winRemove(have.Addresses, a)
+	}
+	if len(errs) > 0 {
+		return have, errors.Join(errs...)
 	}
 
 	if to.up {
