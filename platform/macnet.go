@@ -241,19 +241,14 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 		return have, err
 	}
 
-	// Remove what is no longer wanted: DNS first, the utun's routes and
-	// addresses last. A removal failure stops here, everything journaled.
+	// Remove what is no longer wanted in the reverse order of adding: DNS,
+	// tunnel routes, then the endpoints' routes, so that the endpoints never
+	// fall into the tunnel, and addresses. A removal failure stops here, everything journaled.
 	if p.DNS.IsZero() && have.DNS != nil {
 		if err := n.restoreDNS(ctx, have.DNS); err != nil {
 			return n.saveHave(have, fmt.Errorf("restore dns for %s: %w", ifname, err))
 		}
 		have.DNS = nil
-	}
-	for _, b := range notIn(prev.Bypass, want.Bypass) {
-		if err := n.delBypass(ctx, b); err != nil {
-			return n.saveHave(have, fmt.Errorf("remove endpoint route from %s: %w", ifname, err))
-		}
-		have.Bypass = slices.DeleteFunc(have.Bypass, func(x macBypass) bool { return x == b })
 	}
 	for _, r := range prefixesNotIn(prev.Routes, want.Routes) {
 		if exists {
@@ -262,6 +257,12 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 			}
 		}
 		have.Routes = slices.DeleteFunc(have.Routes, func(x netip.Prefix) bool { return x == r })
+	}
+	for _, b := range notIn(prev.Bypass, want.Bypass) {
+		if err := n.delBypass(ctx, b); err != nil {
+			return n.saveHave(have, fmt.Errorf("remove endpoint route from %s: %w", ifname, err))
+		}
+		have.Bypass = slices.DeleteFunc(have.Bypass, func(x macBypass) bool { return x == b })
 	}
 	for _, a := range prefixesNotIn(prev.Addresses, want.Addresses) {
 		if exists {
@@ -277,6 +278,12 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 	}
 
 	// Add what is new, undoing this call's additions if a step fails.
+	// have now owns what was kept; each new thing joins it just before it
+	// is made (the journal names it already), so that a failure leaves
+	// owned only what may exist.
+	have.Addresses = macKept(want.Addresses, prev.Addresses)
+	have.Routes = macKept(want.Routes, prev.Routes)
+	have.Bypass = macKept(want.Bypass, prev.Bypass)
 	u := &macUndo{n: n, have: have}
 	fail := func(err error) (*macEntry, error) {
 		u.rollback(context.WithoutCancel(ctx))
@@ -293,10 +300,12 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 		}
 	}
 	for _, a := range prefixesNotIn(want.Addresses, prev.Addresses) {
+		have.Addresses = append(have.Addresses, a)
 		if link.hasAddr(a.Addr()) {
 			continue // the utun is ours; an address already on it is kept
 		}
 		if err := n.addAddr(ctx, ifname, a); err != nil {
+			have.Addresses = have.Addresses[:len(have.Addresses)-1]
 			return fail(fmt.Errorf("set addresses on %s: %w", ifname, err))
 		}
 		u.push(func(ctx context.Context) error { return n.delAddr(ctx, ifname, a) },
@@ -305,14 +314,18 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 			})
 	}
 	for _, b := range notIn(want.Bypass, prev.Bypass) {
+		have.Bypass = append(have.Bypass, b)
 		if err := n.addBypass(ctx, b); err != nil {
+			have.Bypass = have.Bypass[:len(have.Bypass)-1]
 			return fail(fmt.Errorf("set endpoint routes for %s: %w", ifname, err))
 		}
 		u.push(func(ctx context.Context) error { return n.delBypass(ctx, b) },
 			func(e *macEntry) { e.Bypass = slices.DeleteFunc(e.Bypass, func(x macBypass) bool { return x == b }) })
 	}
 	for _, r := range prefixesNotIn(want.Routes, prev.Routes) {
+		have.Routes = append(have.Routes, r)
 		if err := n.addRoute(ctx, ifname, r); err != nil {
+			have.Routes = have.Routes[:len(have.Routes)-1]
 			return fail(fmt.Errorf("set routes on %s: %w", ifname, err))
 		}
 		u.push(func(ctx context.Context) error { return n.delRoute(ctx, ifname, r) },
@@ -333,6 +346,17 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 		}
 	}
 	return n.saveHave(have, nil)
+}
+
+// macKept returns the elements of want that prev has too.
+func macKept[T comparable](want, prev []T) []T {
+	var out []T
+	for _, v := range want {
+		if slices.Contains(prev, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // saveHave journals what is owned now and returns it with err.
