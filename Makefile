@@ -125,5 +125,20 @@ bench: build
 		GOBIN=$(CURDIR)/$(BENCH_BIN) CGO_ENABLED=0 $(GO) install golang.zx2c4.com/wireguard@$(BENCH_WG_VERSION) && \
 		echo '$(BENCH_WG_VERSION)' > $(BENCH_BIN)/wireguard.version; }
 	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/probe ./bench/probe
+	CGO_ENABLED=1 $(GO) build -o $(BENCH_BIN)/fyneref ./bench/fyneref
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' \
 		BENCH_CLIENTS='$(BENCH_CLIENTS)' BENCH_PROFILE='$(BENCH_PROFILE)' SAVE='$(SAVE)' bench/bench.sh
+
+# ---- screenshots: the README's picture of the tray menu ----
+# assets/screenshots/capture-tray.sh runs a real tray host (xfce4-panel's
+# systray) on Xvfb, the service inside a network namespace of its own with
+# two tunnels, and the app, right-clicks its tray icon and writes
+# assets/screenshots/tray-menu.png. The window's picture is made by
+# make test-gui (TestSmokeUnderXvfb).
+SCREENSHOT_DEBS := xvfb imagemagick dbus libglib2.0-bin xfce4-panel xdotool wireguard-tools iproute2 \
+	fonts-dejavu-core adwaita-icon-theme librsvg2-common
+
+.PHONY: screenshots
+screenshots: build
+	$(call apt_install,$(SCREENSHOT_DEBS))
+	$(SUDO) assets/screenshots/capture-tray.sh
