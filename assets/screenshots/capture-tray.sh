@@ -203,8 +203,9 @@ pids+=($!)
 waitfor "the service's socket" 100 "$repo/bin/wgdesk-service" list --socket "$sock" >/dev/null 2>&1
 
 # Two tunnels as RouterOS's show-client-config prints them, with fresh
-# keys. home's endpoint is in the documentation range and is never
-# contacted; office's is the namespace's loopback.
+# keys. home's endpoint is in the documentation range and stays off (the
+# namespace has no route to it anyway); office's is the namespace's own
+# loopback.
 tunnel_conf() { # NAME ADDRESS ENDPOINT ALLOWEDIPS
 	cat >"$dir/$1.conf" <<EOF
 [Interface]
@@ -221,7 +222,7 @@ EOF
 }
 tunnel_conf home 192.168.100.2/32 192.0.2.1:13231 192.168.100.0/24,192.168.88.0/24
 tunnel_conf office 10.66.0.2/32 127.0.0.1:13231 10.66.0.0/24
-"$repo/bin/wgdesk-service" up --socket "$sock" office
+"$repo/bin/wgdesk-service" up --socket "$sock" office >/dev/null
 log "tunnels: $("$repo/bin/wgdesk-service" list --socket "$sock" | tr '\n' ' ')"
 
 # The app, with the tray.
