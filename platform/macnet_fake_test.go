@@ -33,6 +33,10 @@ type fakeMac struct {
 	// command after it fail, as if the process had been killed there.
 	killAt int
 	dead   bool
+	// onKill runs when the process "dies", before the failing command
+	// returns: the test freezes the journal there, since a killed process
+	// writes nothing more.
+	onKill func()
 	// quietError, when set, may make a networksetup -set command print
 	// an error and do nothing, with exit status 0, as networksetup does.
 	quietError func(args []string) string
@@ -151,6 +155,9 @@ func (f *fakeMac) run(ctx context.Context, name string, args ...string) ([]byte,
 	if macMutating(name, args) {
 		if f.killAt > 0 && len(f.log)+1 >= f.killAt {
 			f.dead = true
+			if f.onKill != nil {
+				f.onKill()
+			}
 			return nil, macCommandError(name, args, errors.New("signal: killed"), nil)
 		}
 		if f.fail != nil {

@@ -94,6 +94,33 @@ func (f *macFixture) wantJournalEmpty(t *testing.T) {
 	}
 }
 
+// readJournal returns the journal files by name.
+func (f *macFixture) readJournal(t *testing.T) map[string][]byte {
+	files, _ := filepath.Glob(filepath.Join(f.dir, "platform", "*"))
+	m := map[string][]byte{}
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[p] = data
+	}
+	return m
+}
+
+// writeJournal makes the journal directory hold exactly files.
+func (f *macFixture) writeJournal(t *testing.T, files map[string][]byte) {
+	old, _ := filepath.Glob(filepath.Join(f.dir, "platform", "*"))
+	for _, p := range old {
+		os.Remove(p)
+	}
+	for p, data := range files {
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // mutations returns the mutating commands since the last call.
 func (f *macFixture) mutations() []string {
 	l := f.mac.log
@@ -466,9 +493,15 @@ func TestMacCrashAnywhereThenRecover(t *testing.T) {
 	for kill := 1; kill <= total+1; kill++ {
 		f := newMacFixture(t)
 		f.mac.killAt = kill
+		var frozen map[string][]byte
+		f.mac.onKill = func() { frozen = f.readJournal(t) }
 		err := f.net.Apply(context.Background(), "utun5", macFull())
 		if kill <= total && err == nil {
 			t.Fatalf("kill at %d: apply did not fail", kill)
+		}
+		if frozen != nil {
+			// What the dying process wrote after the kill never happened.
+			f.writeJournal(t, frozen)
 		}
 		f.mac.dead, f.mac.killAt = false, 0
 		f.mac.removeInterface("utun5")
