@@ -245,7 +245,7 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 	// tunnel routes, then the endpoints' routes, so that the endpoints never
 	// fall into the tunnel, and addresses. A removal failure stops here, everything journaled.
 	if p.DNS.IsZero() && have.DNS != nil {
-		if err := n.restoreDNS(ctx, have.DNS); err != nil {
+		if err := n.restoreDNS(ctx, ifname, have.DNS); err != nil {
 			return n.saveHave(have, fmt.Errorf("restore dns for %s: %w", ifname, err))
 		}
 		have.DNS = nil
@@ -338,7 +338,7 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 				if have.DNS == nil {
 					return nil
 				}
-				return n.restoreDNS(ctx, have.DNS)
+				return n.restoreDNS(ctx, ifname, have.DNS)
 			}, func(e *macEntry) { e.DNS = nil })
 		}
 		if err := n.setDNS(ctx, have, p.DNS); err != nil {

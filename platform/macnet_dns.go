@@ -89,6 +89,12 @@ func (n *macNetwork) setDNS(ctx context.Context, have *macEntry, want DNSPlan) e
 		if _, ok := rec.service(s); ok {
 			continue
 		}
+		if orig, ok := n.otherOriginal(have.Interface, s); ok {
+			// Another tunnel set this service's DNS: what it holds now is
+			// that tunnel's, the user's own values are in its record.
+			fresh = append(fresh, orig)
+			continue
+		}
 		orig, err := n.readServiceDNS(ctx, s)
 		if err != nil {
 			return err
@@ -105,22 +111,15 @@ func (n *macNetwork) setDNS(ctx context.Context, have *macEntry, want DNSPlan) e
 		rec = have.DNS
 	}
 
-	servers := make([]string, len(want.Servers))
-	for i, a := range want.Servers {
-		servers[i] = a.String()
-	}
 	same := slices.Equal(rec.Servers, want.Servers) && slices.Equal(rec.Search, want.Search)
+	target := &macDNSRecord{Servers: want.Servers, Search: want.Search}
 	for _, s := range services {
 		if same && !slices.ContainsFunc(fresh, func(f macServiceDNS) bool { return f.Name == s }) {
 			continue
 		}
-		sv := servers
-		if len(sv) == 0 {
-			// Search domains alone: the service keeps its own servers.
-			orig, _ := rec.service(s)
-			sv = orig.Servers
-		}
-		if err := n.setServiceDNS(ctx, s, sv, want.Search); err != nil {
+		orig, _ := rec.service(s)
+		servers, search := target.valuesFor(orig)
+		if err := n.setServiceDNS(ctx, s, servers, search); err != nil {
 			return err
 		}
 	}
@@ -129,12 +128,40 @@ func (n *macNetwork) setDNS(ctx context.Context, have *macEntry, want DNSPlan) e
 	return nil
 }
 
-// restoreDNS sets every recorded service back to its own values. Services
-// that no longer exist are skipped. It may run again after a failure.
-func (n *macNetwork) restoreDNS(ctx context.Context, rec *macDNSRecord) error {
+// otherDNS returns the DNS record of another interface that still has
+// its DNS set, the one with the greatest name when there are several.
+func (n *macNetwork) otherDNS(ifname string) (string, *macDNSRecord) {
+	var name string
+	var rec *macDNSRecord
+	for other, e := range n.owned {
+		if other != ifname && e.DNS != nil && other > name {
+			name, rec = other, e.DNS
+		}
+	}
+	return name, rec
+}
+
+// otherOriginal returns a service's own values as another interface
+// recorded them.
+func (n *macNetwork) otherOriginal(ifname, service string) (macServiceDNS, bool) {
+	if _, rec := n.otherDNS(ifname); rec != nil {
+		return rec.service(service)
+	}
+	return macServiceDNS{}, false
+}
+
+// restoreDNS undoes ifname's DNS: every recorded service gets its own
+// values back, or, while another tunnel wants DNS, that tunnel's values
+// (its record holds the same originals, for later). Services that no
+// longer exist are skipped. It may run again after a failure.
+func (n *macNetwork) restoreDNS(ctx context.Context, ifname string, rec *macDNSRecord) error {
 	services, err := n.listServices(ctx)
 	if err != nil {
 		return fmt.Errorf("list network services: %w", err)
+	}
+	otherName, other := n.otherDNS(ifname)
+	if other != nil {
+		n.logf("dns of %s goes back to %s, still up", ifname, otherName)
 	}
 	var errs []error
 	for _, s := range rec.Services {
@@ -142,9 +169,28 @@ func (n *macNetwork) restoreDNS(ctx context.Context, rec *macDNSRecord) error {
 			n.logf("network service %q is gone; nothing to restore", s.Name)
 			continue
 		}
-		if err := n.setServiceDNS(ctx, s.Name, s.Servers, s.Search); err != nil {
+		servers, search := s.Servers, s.Search
+		if other != nil {
+			if _, known := other.service(s.Name); known {
+				servers, search = other.valuesFor(s)
+			}
+		}
+		if err := n.setServiceDNS(ctx, s.Name, servers, search); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// valuesFor is what a tunnel with record r sets on a service whose own
+// values are orig: its servers (or the service's own, when it gives search
+// domains only) and its search domains.
+func (r *macDNSRecord) valuesFor(orig macServiceDNS) (servers, search []string) {
+	for _, a := range r.Servers {
+		servers = append(servers, a.String())
+	}
+	if len(servers) == 0 {
+		servers = orig.Servers
+	}
+	return servers, r.Search
 }

@@ -632,3 +632,53 @@ func TestMacConcurrentInterfaces(t *testing.T) {
 	}
 	f.wantJournalEmpty(t)
 }
+
+// Two tunnels with DNS: the second records the user's own values (not the
+// first tunnel's), the one that goes down first hands DNS to the other,
+// and the last one restores the user's values, in either order.
+func TestMacTwoTunnelsDNS(t *testing.T) {
+	for _, firstDown := range []string{"utun5", "utun6"} {
+		t.Run(firstDown+" down first", func(t *testing.T) {
+			f := newMacFixture(t)
+			f.mac.ifaces["utun6"] = &fakeMacIface{p2p: true, mtu: 1500}
+			f.initial = f.mac.state()
+			ctx := context.Background()
+			a := macSplit()
+			b := Settings{
+				Addresses: prefixes("10.77.0.2/32"),
+				Routes:    prefixes("10.77.0.0/24"),
+				DNS:       []netip.Addr{netip.MustParseAddr("10.77.0.1")},
+			}
+			if err := f.net.Apply(ctx, "utun5", a); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.net.Apply(ctx, "utun6", b); err != nil {
+				t.Fatal(err)
+			}
+			wifi := func() string {
+				d := f.mac.dns["USB 10/100/1000 LAN"]
+				return orDash(d.Servers) + " " + orDash(d.Search)
+			}
+			if got := wifi(); got != "10.77.0.1 -" {
+				t.Fatalf("both up: %s", got)
+			}
+			if err := f.net.Apply(ctx, firstDown, Settings{}); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"utun5": "10.77.0.1 -", "utun6": "192.168.88.1 office.lan"}[firstDown]
+			if got := wifi(); got != want {
+				t.Errorf("after %s went down: %s, want the other tunnel's %s", firstDown, got, want)
+			}
+			last := map[string]string{"utun5": "utun6", "utun6": "utun5"}[firstDown]
+			if err := f.net.Apply(ctx, last, Settings{}); err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range f.changes() {
+				if strings.Contains(l, "dns") {
+					t.Errorf("dns not restored: %s", l)
+				}
+			}
+			f.wantJournalEmpty(t)
+		})
+	}
+}
