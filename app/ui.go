@@ -86,6 +86,8 @@ type UI struct {
 	lastEditor *editor        // the last editor opened
 	logView    *logView       // the open log window, if any
 	lastFill   time.Time      // when fillDetail last ran
+	listKey    string         // what the tunnel list was last drawn from
+	title      string         // the window title last set
 	lastRename *renameForm    // the last Rename dialog opened
 
 	desk      desktop.App // nil without a tray
@@ -162,6 +164,14 @@ func (u *UI) build() {
 	u.preferred = u.app.Preferences().String(prefSelected)
 	u.win.SetOnClosed(u.saveWindowState)
 	u.win.SetOnDropped(u.onDropped)
+	// The list paints its selection in a theme colour: draw it again when
+	// the system switches between light and dark.
+	u.app.Settings().AddListener(func(fyne.Settings) {
+		u.opts.Do(func() {
+			u.listKey = ""
+			u.render()
+		})
+	})
 	c := u.win.Canvas()
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.showImportDialog() })
@@ -406,14 +416,24 @@ func (u *UI) render() {
 	}
 	u.renderList()
 	u.renderDetail()
-	u.win.SetTitle(windowTitle(u.connected, u.connErr, u.model.tunnels))
+	if title := windowTitle(u.connected, u.connErr, u.model.tunnels); title != u.title {
+		u.title = title
+		u.win.SetTitle(title)
+	}
 	u.renderTray()
 	if u.opts.OnChange != nil {
 		u.opts.OnChange()
 	}
 }
 
+// renderList draws the tunnel list when what it shows changed: the
+// service's figures, once a second, change nothing in it.
 func (u *UI) renderList() {
+	if key := u.listState(); key != u.listKey {
+		u.listKey = key
+	} else {
+		return
+	}
 	objs := make([]fyne.CanvasObject, 0, len(u.model.tunnels)+1)
 	switch {
 	case !u.connected && len(u.model.tunnels) == 0:
@@ -462,6 +482,16 @@ func (u *UI) renderList() {
 	}
 	u.list.Objects = objs
 	u.list.Refresh()
+}
+
+// listState is everything the tunnel list is drawn from, as a string.
+func (u *UI) listState() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%t|%v|%s|%s", u.connected, u.connErr, u.selected, u.selectNext)
+	for _, t := range u.model.tunnels {
+		fmt.Fprintf(&b, "|%s %s %t", t.Name, t.State, u.busy[t.Name])
+	}
+	return b.String()
 }
 
 func (u *UI) selectTunnel(name string) {
