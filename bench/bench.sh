@@ -34,6 +34,7 @@ WGDESK=${WGDESK:-$ROOT/bin/wgdesk}                         # the app and the com
 WGDESK_SERVICE=${WGDESK_SERVICE:-$ROOT/bin/wgdesk-service} # the daemon, as packaged: no GUI toolkit
 NEWEST_WG=${NEWEST_WG:-$ROOT/bench/.cache/bin/wireguard}
 PROBE=${PROBE:-$ROOT/bench/.cache/bin/probe}
+FYNEREF=${FYNEREF:-$ROOT/bench/.cache/bin/fyneref} # the GUI figures' reference: a minimal Fyne window
 NEWEST_VERSION=$(awk '$1 == "golang.zx2c4.com/wireguard" {print $2}' "$ROOT/go.mod")
 
 # Lab addresses: documentation and private ranges, only inside our namespaces.
@@ -121,6 +122,12 @@ median() {
 # calc evaluates an awk expression, printing "n/a" if an operand is n/a.
 calc() {
 	case "$*" in *n/a*) echo n/a ;; *) awk "BEGIN { v = $*; printf (v >= 1000 || v <= -1000) ? \"%.0f\n\" : \"%.4g\n\", v }" ;; esac
+}
+
+# ratio prints $1 / $2, or n/a when either is missing or $2 is zero.
+ratio() {
+	case "$1 $2" in *n/a*) echo n/a && return ;; esac
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3g\n", a / b }'
 }
 
 # cpu_ticks prints utime+stime of a process in clock ticks (proc(5)).
@@ -414,11 +421,12 @@ measure_client() {
 # socket is root-only. HOME and XDG_RUNTIME_DIR point into the temp dir, so
 # its settings and single-instance socket never meet a real session's.
 
-# gui_window_mapped succeeds once a top-level window titled "wgdesk..." is
-# viewable on the virtual display: the app has shown its first frame.
+# gui_window_mapped succeeds once a top-level window whose title starts
+# with $1 (default wgdesk) is viewable on the virtual display: the program
+# has shown its first frame.
 gui_window_mapped() {
 	local id
-	for id in $(xwininfo -display "$GUI_DISPLAY" -root -children 2>/dev/null | awk '$2 ~ /^"wgdesk/ { print $1 }'); do
+	for id in $(xwininfo -display "$GUI_DISPLAY" -root -children 2>/dev/null | awk -v t="\"${1:-wgdesk}" 'index($2, t) == 1 { print $1 }'); do
 		xwininfo -display "$GUI_DISPLAY" -id "$id" 2>/dev/null | grep -q 'Map State: IsViewable' && return 0
 	done
 	return 1
@@ -449,6 +457,50 @@ gui_start() {
 		sleep 0.01
 	done
 	die "the desktop app showed no window in 30 s: $(tail -5 "$TMP/wgdesk-gui.log")"
+}
+
+# gui_idle_figures records the memory of the GUI program pid and, over
+# IDLE_SECONDS of idling, its CPU and its context switches per second (all
+# threads), as figures of client c.
+gui_idle_figures() {
+	local c=$1 pid=$2 t0 t1 s0 s1
+	R[$c.gui_rss_mb]=$(status_mb "$pid" VmRSS)
+	R[$c.gui_rss_anon_mb]=$(status_mb "$pid" RssAnon)
+	t0=$(cpu_ticks "$pid") s0=$(ctx_switches "$pid")
+	sleep "$IDLE_SECONDS"
+	t1=$(cpu_ticks "$pid") s1=$(ctx_switches "$pid")
+	R[$c.gui_idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
+	R[$c.gui_wakeups_per_s]=$(calc "($s1 - $s0) / $IDLE_SECONDS")
+}
+
+# ctx_switches prints the context switches of all live threads of a
+# process so far (proc(5) voluntary and nonvoluntary_ctxt_switches).
+ctx_switches() {
+	cat /proc/"$1"/task/*/status 2>/dev/null |
+		awk '/^(non)?voluntary_ctxt_switches:/ { n += $2 } END { print n + 0 }'
+}
+
+# measure_fyneref measures the reference of the GUI figures on the same X
+# server right after the app: bench/fyneref, a Fyne window of the app's
+# size with one label, which shows what the toolkit costs on its own.
+measure_fyneref() {
+	local t0 t1
+	[ -x "$FYNEREF" ] || {
+		log "desktop app: $FYNEREF is missing (make bench builds it); no reference figures"
+		return 0
+	}
+	mkdir -p "$TMP/fyneref-home"
+	t0=$(date +%s%N)
+	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+		"$FYNEREF" >>"$TMP/fyneref.log" 2>&1 &
+	GUI_PID=$!
+	wait_until "the minimal Fyne window" 300 gui_window_mapped fyneref
+	t1=$(date +%s%N)
+	R[fyneref.gui_start_ms]=$(((t1 - t0) / 1000000))
+	sleep 3
+	gui_idle_figures fyneref "$GUI_PID"
+	log "minimal Fyne window: RSS ${R[fyneref.gui_rss_mb]} MB, idle CPU ${R[fyneref.gui_idle_cpu_pct]}%, ${R[fyneref.gui_wakeups_per_s]} context switches/s"
+	gui_stop
 }
 
 gui_stop() {
@@ -489,15 +541,11 @@ measure_gui() {
 	wait_until "the desktop app to show the active tunnel" 300 gui_shows_tunnel
 	# Let it settle after the first frames (fonts, the tunnel list).
 	sleep 3
-	R[wgdesk.gui_rss_mb]=$(status_mb "$GUI_PID" VmRSS)
-	R[wgdesk.gui_rss_anon_mb]=$(status_mb "$GUI_PID" RssAnon)
-	t0=$(cpu_ticks "$GUI_PID")
-	sleep "$IDLE_SECONDS"
-	t1=$(cpu_ticks "$GUI_PID")
-	R[wgdesk.gui_idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
-	log "desktop app: RSS ${R[wgdesk.gui_rss_mb]} MB (anon ${R[wgdesk.gui_rss_anon_mb]}), idle CPU ${R[wgdesk.gui_idle_cpu_pct]}%"
-
+	gui_idle_figures wgdesk "$GUI_PID"
+	log "desktop app: RSS ${R[wgdesk.gui_rss_mb]} MB (anon ${R[wgdesk.gui_rss_anon_mb]}), idle CPU ${R[wgdesk.gui_idle_cpu_pct]}%, ${R[wgdesk.gui_wakeups_per_s]} context switches/s"
 	gui_stop
+
+	measure_fyneref
 	kill "$XVFB_PID" 2>/dev/null
 	wait "$XVFB_PID" 2>/dev/null || true
 	XVFB_PID=
@@ -557,6 +605,7 @@ FIGURES=(
 	"gui_rss_mb|GUI: RSS, tunnel shown (MB)"
 	"gui_rss_anon_mb|GUI: RssAnon, tunnel shown (MB)"
 	"gui_idle_cpu_pct|GUI: idle CPU, tunnel shown (% of a core)"
+	"gui_wakeups_per_s|GUI: context switches/s, idle"
 )
 LABELS=([0]="wgdesk" [1]="wg-quick+Debian wg-go" [2]="wg-quick+newest wg-go" [3]="veth")
 COLS=(wgdesk wgquick_debian wgquick_newest veth)
@@ -601,6 +650,18 @@ report() {
 		# shellcheck disable=SC2059
 		printf "$fmt" "$label" "${row[@]}"
 	done
+	if [ -n "${R[fyneref.gui_idle_cpu_pct]+set}" ]; then
+		echo
+		echo "desktop app against a minimal Fyne window (bench/fyneref), same X server, one after the other:"
+		fmt='%-42s %12s %22s\n'
+		# shellcheck disable=SC2059
+		printf "$fmt" "figure" "wgdesk" "minimal Fyne window"
+		for f in gui_start_ms gui_rss_mb gui_rss_anon_mb gui_idle_cpu_pct gui_wakeups_per_s; do
+			label=$(printf '%s\n' "${FIGURES[@]}" | awk -F'|' -v k="$f" '$1 == k { print $2 }')
+			# shellcheck disable=SC2059
+			printf "$fmt" "$label" "$(get wgdesk "$f")" "$(get fyneref "$f")"
+		done
+	fi
 	if [ -s "$TMP/gobench.txt" ]; then
 		echo
 		echo "config import (go test ./config -bench, -count $BENCH_RUNS):"
@@ -623,7 +684,7 @@ report() {
 			[ -n "${R[$c.$key]+set}" ] && echo "${c}_$key: ${R[$c.$key]}"
 		done
 	done
-	for key in $(printf '%s\n' "${!R[@]}" | grep '^config\.' | sort || true); do
+	for key in $(printf '%s\n' "${!R[@]}" | grep '^\(config\|fyneref\)\.' | sort || true); do
 		echo "${key/./_}: ${R[$key]}"
 	done
 	local tr_newest tr_debian tr_veth act act_newest
@@ -641,6 +702,9 @@ report() {
 	echo "throughput_ratio_vs_debian_wg_quick: $tr_debian"
 	echo "throughput_ratio_vs_veth: $tr_veth"
 	echo "activation_ratio_vs_wg_quick: $act"
+	echo "gui_idle_cpu_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_idle_cpu_pct)" "$(get fyneref gui_idle_cpu_pct)")"
+	echo "gui_idle_cpu_above_fyne_minimal_pct: $(calc "$(get wgdesk gui_idle_cpu_pct) - $(get fyneref gui_idle_cpu_pct)")"
+	echo "gui_rss_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_rss_mb)" "$(get fyneref gui_rss_mb)")"
 }
 
 # ------------------------------------------------------------------ main
