@@ -32,9 +32,11 @@ func (c Cred) String() string {
 // calling; such callers are refused.
 var ErrNoPeerCred = errors.New("peer credentials are not available on this platform")
 
-// Access decides which callers may use the API: root, or a process whose
-// primary or supplementary groups include Group. The zero value asks the
-// OS for the peer's credentials and looks the group up by name.
+// Access decides which callers may use the API. On Linux and macOS: root,
+// or a process whose primary or supplementary groups include Group. On
+// Windows: LocalSystem, an administrator whose token is elevated, or a
+// member of the local group Group (see tokenVerdict). The zero value asks
+// the OS who the peer is and looks the group up by name.
 type Access struct {
 	// Group allows its members; default "wgdesk".
 	Group string
@@ -43,11 +45,19 @@ type Access struct {
 	PeerCred func(c net.Conn) (Cred, error)
 	// LookupGroup gives the id of a group by name. Nil: os/user.
 	LookupGroup func(name string) (uint32, error)
+	// PeerToken learns the access token of the process at the other end
+	// of c. When set, or on Windows when PeerCred is nil too, the token
+	// rule decides instead of the uid and gid one. Nil: the OS's own
+	// (the pipe client's process token on Windows).
+	PeerToken func(c net.Conn) (Token, error)
+	// LookupGroupSID gives the SID of a local group by name, for the token
+	// rule. Nil: the OS's own (LookupAccountName on Windows).
+	LookupGroupSID func(name string) (string, error)
 }
 
 // caller is the verdict on one connection, stored in its context.
 type caller struct {
-	cred    Cred
+	cred    fmt.Stringer // a Cred or a Token, for the log
 	allowed bool
 	reason  string // why not, for the log
 }
@@ -61,13 +71,16 @@ func callerOf(r *http.Request) caller {
 
 // check runs once per accepted connection. Every failure refuses.
 func (a *Access) check(c net.Conn) caller {
+	if a.PeerToken != nil || (a.PeerCred == nil && tokenCallers) {
+		return a.checkToken(c)
+	}
 	peerCred := a.PeerCred
 	if peerCred == nil {
 		peerCred = peerCredOS
 	}
 	cred, err := peerCred(c)
 	if err != nil {
-		return caller{reason: fmt.Sprintf("read peer credentials: %v", err)}
+		return caller{cred: cred, reason: fmt.Sprintf("read peer credentials: %v", err)}
 	}
 	if cred.UID == 0 {
 		return caller{cred: cred, allowed: true}
@@ -88,6 +101,37 @@ func (a *Access) check(c net.Conn) caller {
 		return caller{cred: cred, allowed: true}
 	}
 	return caller{cred: cred, reason: "not root and not in group " + group}
+}
+
+// checkToken is check's Windows rule. The group is looked up only for
+// callers that are neither LocalSystem nor elevated administrators, and a
+// failed lookup refuses them.
+func (a *Access) checkToken(c net.Conn) caller {
+	peerToken := a.PeerToken
+	if peerToken == nil {
+		peerToken = peerTokenOS
+	}
+	tok, err := peerToken(c)
+	if err != nil {
+		return caller{cred: tok, reason: fmt.Sprintf("read the caller's token: %v", err)}
+	}
+	group := a.Group
+	if group == "" {
+		group = Group
+	}
+	if ok, _ := tokenVerdict(tok, group, "", nil); ok {
+		return caller{cred: tok, allowed: true}
+	}
+	lookup := a.LookupGroupSID
+	if lookup == nil {
+		lookup = lookupGroupSIDOS
+	}
+	sid, err := lookup(group)
+	if err != nil {
+		sid = ""
+	}
+	ok, reason := tokenVerdict(tok, group, sid, err)
+	return caller{cred: tok, allowed: ok, reason: reason}
 }
 
 func lookupGroupID(name string) (uint32, error) {

@@ -10,9 +10,6 @@ import (
 	"github.com/wgdesk/wgdesk/tunnel"
 )
 
-// DefaultSocket is where the service listens unless told otherwise.
-const DefaultSocket = "/run/wgdesk/wgdesk.sock"
-
 // Version is the API version this package speaks, the number after /v in
 // every path.
 const Version = 1
@@ -34,9 +31,6 @@ const (
 	CodeBadRequest       = "bad_request"
 	CodeInternal         = "internal"
 )
-
-// accessHint is what a refused caller is told to do.
-const accessHint = "ask an administrator to add you to the wgdesk group (sudo usermod -aG wgdesk $USER) and log in again"
 
 // Error is an error answer of the API. Errors compare equal under
 // errors.Is when their codes are equal.

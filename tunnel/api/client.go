@@ -22,30 +22,29 @@ import (
 // it with a hint on how to start the service.
 var ErrServiceDown = errors.New("the wgdesk service is not running")
 
-const startHint = "start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`"
-
-// Client talks to the service over its Unix socket. It connects lazily, on
-// the first call, and is safe for concurrent use.
+// Client talks to the service over its Unix socket, or its named pipe on
+// Windows. It connects lazily, on the first call, and is safe for
+// concurrent use.
 type Client struct {
 	socket string
 	hc     *http.Client
 }
 
-// Dial returns a client for the service listening on socketPath. It does
-// not connect yet.
+// Dial returns a client for the service listening on socketPath (on
+// Windows, on the pipe pipePath(socketPath)). It does not connect yet.
 func Dial(socketPath string) *Client {
-	d := &net.Dialer{}
+	addr := serviceAddr(socketPath)
 	tr := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			return d.DialContext(ctx, "unix", socketPath)
+			return dialService(ctx, addr)
 		},
 		MaxIdleConns:       2,
 		DisableCompression: true,
 	}
-	return &Client{socket: socketPath, hc: &http.Client{Transport: tr}}
+	return &Client{socket: addr, hc: &http.Client{Transport: tr}}
 }
 
-// Socket is the path the client connects to.
+// Socket is the path the client connects to (the pipe on Windows).
 func (c *Client) Socket() string { return c.socket }
 
 // Close drops idle connections.

@@ -1,5 +1,6 @@
 // Package api is the local control API of the wgdesk service: HTTP/1.1 with
-// JSON bodies over a Unix socket, and the client the CLI and the GUI use.
+// JSON bodies over a Unix socket (a named pipe on Windows), and the client
+// the CLI and the GUI use.
 //
 // Every path is under /v1/. Answers never carry private or preshared keys,
 // except GET /v1/tunnels/{name}/config, which exists for `wgdesk export`.
@@ -9,7 +10,11 @@
 //
 // Who may call is decided once per connection, when it is accepted, from
 // the kernel's view of the peer process (SO_PEERCRED on Linux,
-// LOCAL_PEERCRED on macOS): root, or a process in the group wgdesk. Every
-// other caller gets permission_denied on every endpoint but /v1/version.
-// Platforms without a credential source refuse everyone (fail closed).
+// LOCAL_PEERCRED on macOS): root, or a process in the group wgdesk. On
+// Windows the pipe's security descriptor admits only LocalSystem, the
+// Administrators and the local group wgdesk, and then the client process's
+// token must be LocalSystem's, an elevated administrator's or a member's.
+// Every other caller gets permission_denied on every endpoint but
+// /v1/version. Platforms without a credential source refuse everyone, and
+// so does any failure to learn who calls (fail closed).
 package api
