@@ -31,7 +31,9 @@ type serviceOptions struct {
 }
 
 // isRoot is a seam: tests check the refusal without dropping privileges.
-var isRoot = func() bool { return os.Geteuid() == 0 }
+// It is root on Linux and macOS, an elevated administrator or LocalSystem
+// on Windows.
+var isRoot = isRootOS
 
 // closeTimeout bounds taking every tunnel down at exit.
 const closeTimeout = 30 * time.Second
@@ -44,7 +46,7 @@ func Service(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wgdesk service", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.socket, "socket", api.DefaultSocket, "where to listen for the CLI and the app")
-	fs.StringVar(&o.stateDir, "state-dir", tunnel.DefaultStateDir, "where tunnels and the undo journal are kept")
+	fs.StringVar(&o.stateDir, "state-dir", defaultStateDir(), "where tunnels and the undo journal are kept")
 	fs.StringVar(&o.dnsMode, "dns-mode", "auto", "how to set DNS: auto, resolved, resolvconf or direct")
 	fs.StringVar(&o.resolvConf, "resolv-conf", "", "the file the direct DNS mode edits (default /etc/resolv.conf)")
 	fs.BoolVar(&o.allowScripts, "allow-scripts", false, "run PreUp/PostUp/PreDown/PostDown commands of configs (as root)")
@@ -67,7 +69,7 @@ func Service(args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	if !isRoot() {
-		fmt.Fprintln(stderr, "wgdesk service: the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`")
+		fmt.Fprintln(stderr, "wgdesk service: "+needPrivilege)
 		return exitFail
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -88,6 +90,10 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		return exitFail
 	}
 	defer ln.Close()
+	if err := prepareStateDir(o.stateDir); err != nil {
+		slog.Errorf("%v", err)
+		return exitFail
+	}
 	dnsMode := o.dnsMode
 	if dnsMode == "auto" {
 		dnsMode = ""
@@ -246,7 +252,7 @@ func EmbeddedService(ctx context.Context, socket, stateDir string, stderr io.Wri
 		return nil, fmt.Errorf("run the service in-process: not root")
 	}
 	if stateDir == "" {
-		stateDir = tunnel.DefaultStateDir
+		stateDir = defaultStateDir()
 	}
 	o := serviceOptions{socket: socket, stateDir: stateDir, dnsMode: "auto"}
 	ready := make(chan struct{})

@@ -1,0 +1,23 @@
+//go:build !windows
+
+package cli
+
+import (
+	"os"
+
+	"github.com/wgdesk/wgdesk/tunnel"
+)
+
+// needPrivilege is what `wgdesk service` says to a caller without the
+// right to run it.
+const needPrivilege = "the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`"
+
+// defaultStateDir is --state-dir's default.
+func defaultStateDir() string { return tunnel.DefaultStateDir }
+
+// isRootOS reports whether this process may run the service.
+func isRootOS() bool { return os.Geteuid() == 0 }
+
+// prepareStateDir has nothing to do here: the store and the journal create
+// their directories with mode 0700 themselves.
+func prepareStateDir(string) error { return nil }
