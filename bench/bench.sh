@@ -248,8 +248,6 @@ wgdesk_start() {
 	R[wgdesk.rss_anon_idle_mb]=$(status_mb "$WGDESK_PID" RssAnon)
 	"$WGDESK" import --socket "$WGDESK_SOCK" --name bench "$TMP/$IF_C.conf" >>"$TMP/wgdesk-cli.log" 2>&1 ||
 		die "wgdesk import failed: $(cat "$TMP/wgdesk-cli.log")"
-	UP=("$WGDESK" up --socket "$WGDESK_SOCK" bench)
-	DOWN=("$WGDESK" down --socket "$WGDESK_SOCK" bench)
 }
 wgdesk_pid() { echo "$WGDESK_PID"; }
 wgdesk_stop() {
@@ -260,13 +258,33 @@ wgdesk_stop() {
 }
 wgdesk_wait_down() { :; }
 
-wgquick_start() {
+# client_kind prints the kind of a tunnel client: wgdesk or wgquick.
+client_kind() {
+	case $1 in
+	wgdesk) echo wgdesk ;;
+	wgquick_debian | wgquick_newest) echo wgquick ;;
+	*) die "unknown client $1 (want wgdesk, wgquick_debian, wgquick_newest, veth)" ;;
+	esac
+}
+
+# client_cmds sets UP and DOWN for a tunnel client.
+client_cmds() {
+	case $1 in
+	wgdesk)
+		UP=("$WGDESK" up --socket "$WGDESK_SOCK" bench)
+		DOWN=("$WGDESK" down --socket "$WGDESK_SOCK" bench)
+		;;
+	wgquick_debian) wgquick_cmds wireguard-go ;;
+	wgquick_newest) wgquick_cmds "$NEWEST_WG" ;;
+	esac
+}
+
+wgquick_cmds() {
 	local impl=$1
 	UP=(env "WG_QUICK_USERSPACE_IMPLEMENTATION=$impl" LOG_LEVEL=error wg-quick up "$TMP/$IF_C.conf")
 	DOWN=(wg-quick down "$TMP/$IF_C.conf")
 }
 wgquick_pid() { wg_pid; }
-wgquick_stop() { :; }
 # wireguard-go exits on its own once wg-quick deleted its interface.
 wgquick_wait_down() { wait_until "wireguard-go to exit" 100 ns_has_no_wireguard; }
 
@@ -299,16 +317,16 @@ measure_activation() {
 	R[$c.down_return_ms]=$(median <"$TMP/act.down")
 }
 
-# iperf_once runs one iperf3 test and appends "Mbit/s loss% bytes cpu_s"
-# to $TMP/tp.<name>; with pid it also samples the engine's CPU time, with
+# iperf_once runs one iperf3 test for client c and appends "Mbit/s loss%
+# bytes cpu_s" to $TMP/tp.<c>.<name>; with pid it also samples the engine's CPU time, with
 # ping it records RTTs under this load.
 iperf_once() {
-	local name=$1 target=$2 port=$3 pid=$4 withping=$5
-	shift 5
+	local c=$1 name=$2 target=$3 port=$4 pid=$5 withping=$6
+	shift 6
 	local t0=0 t1=0 pingpid=
 	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
 	if [ "$withping" = 1 ]; then
-		(sleep 0.5 && ping_times -i 0.05 -W 1 -w "$((BENCH_SECONDS - 1 > 1 ? BENCH_SECONDS - 1 : 1))" "$target" >>"$TMP/ping.load") &
+		(sleep 0.5 && ping_times -i 0.05 -W 1 -w "$((BENCH_SECONDS - 1 > 1 ? BENCH_SECONDS - 1 : 1))" "$target" >>"$TMP/ping.load.$c") &
 		pingpid=$!
 	fi
 	ns_c iperf3 -c "$target" -p "$port" -t "$BENCH_SECONDS" -J "$@" >"$TMP/iperf.json" ||
@@ -317,38 +335,79 @@ iperf_once() {
 	[ -n "$pingpid" ] && wait "$pingpid"
 	jq -r --arg cpu "$(calc "($t1 - $t0) / $HZ")" \
 		'.end | [.sum_received.bits_per_second / 1e6, (.sum_received.lost_percent // 0), .sum_sent.bytes, $cpu] | @tsv' \
-		"$TMP/iperf.json" >>"$TMP/tp.$name"
+		"$TMP/iperf.json" >>"$TMP/tp.$c.$name"
 }
 
-# measure_throughput runs every iperf3 test BENCH_RUNS times.
-measure_throughput() {
-	local c=$1 target=$2 port=$3 pid=$4 run name args
+# Throughput is measured in rounds: each round runs every iperf3 test once
+# for every client, one client after the other, starting with a different
+# client each round. A machine whose speed drifts during the bench (other
+# work, thermal or host limits) then shifts every client alike instead of
+# favouring whichever was measured first.
+TESTS=(tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down)
+
+# throughput_round runs every iperf3 test once for client c.
+throughput_round() {
+	local c=$1 target=$2 port=$3 pid=$4 run=$5 name args
 	local -A tests=(
 		[tcp_up]="" [tcp_down]="-R"
 		[tcp4_up]="-P 4" [tcp4_down]="-P 4 -R"
 		[udp_up]="-u -b 0 -l $UDP_LEN" [udp_down]="-u -b 0 -l $UDP_LEN -R"
 	)
-	rm -f "$TMP"/tp.* "$TMP/ping.load"
-	for run in $(seq "$BENCH_RUNS"); do
-		for name in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do
-			args=${tests[$name]}
-			# Latency under load: pings during the single-stream TCP runs.
-			local withping=0
-			case $name in tcp_up | tcp_down) withping=1 ;; esac
-			# shellcheck disable=SC2086 # args are words
-			iperf_once "$name" "$target" "$port" "$pid" "$withping" $args
-		done
-		log "$c: throughput run $run/$BENCH_RUNS: $(for n in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do printf '%s=%.0f ' "$n" "$(tail -1 "$TMP/tp.$n" | cut -f1)"; done)Mbit/s"
+	for name in "${TESTS[@]}"; do
+		args=${tests[$name]}
+		# Latency under load: pings during the single-stream TCP runs.
+		local withping=0
+		case $name in tcp_up | tcp_down) withping=1 ;; esac
+		# shellcheck disable=SC2086 # args are words
+		iperf_once "$c" "$name" "$target" "$port" "$pid" "$withping" $args
 	done
-	for name in tcp_up tcp_down tcp4_up tcp4_down udp_up udp_down; do
-		R[$c.${name}_mbps]=$(cut -f1 "$TMP/tp.$name" | median)
-		case $name in udp_*) R[$c.${name}_loss_pct]=$(cut -f2 "$TMP/tp.$name" | median) ;; esac
-		if [ -n "$pid" ]; then
+	log "$c: throughput round $run/$BENCH_RUNS: $(for n in "${TESTS[@]}"; do printf '%s=%.0f ' "$n" "$(tail -1 "$TMP/tp.$c.$n" | cut -f1)"; done)Mbit/s"
+}
+
+# throughput_figures turns client c's rounds into medians.
+throughput_figures() {
+	local c=$1 name
+	for name in "${TESTS[@]}"; do
+		R[$c.${name}_mbps]=$(cut -f1 "$TMP/tp.$c.$name" | median)
+		case $name in udp_*) R[$c.${name}_loss_pct]=$(cut -f2 "$TMP/tp.$c.$name" | median) ;; esac
+		if [ "$c" != veth ]; then
 			# CPU seconds of the engine per GB that crossed the tunnel.
-			R[$c.cpu_s_per_gb_$name]=$(awk -F'\t' '$3 > 0 { printf "%.4g\n", $4 / ($3 / 1e9) }' "$TMP/tp.$name" | median)
+			R[$c.cpu_s_per_gb_$name]=$(awk -F'\t' '$3 > 0 { printf "%.4g\n", $4 / ($3 / 1e9) }' "$TMP/tp.$c.$name" | median)
 		fi
 	done
-	R[$c.ping_load_ms]=$(median <"$TMP/ping.load")
+	R[$c.ping_load_ms]=$(median <"$TMP/ping.load.$c")
+}
+
+# measure_throughput_rounds runs BENCH_RUNS rounds over all clients. Each
+# tunnel client is brought up for its turn and down after it; the peak
+# memory is the highest over its turns (wg-quick starts a new engine each
+# time, wgdesk's service keeps running).
+measure_throughput_rounds() {
+	local -a clients
+	read -ra clients <<<"$BENCH_CLIENTS"
+	local n=${#clients[@]} run k c kind pid peak
+	for run in $(seq "$BENCH_RUNS"); do
+		for k in $(seq 0 $((n - 1))); do
+			c=${clients[$(((k + run - 1) % n))]}
+			if [ "$c" = veth ]; then
+				throughput_round veth "$VETH_SERVER" "$PORT_VETH" "" "$run"
+				continue
+			fi
+			kind=$(client_kind "$c")
+			client_cmds "$c"
+			ns_c "${UP[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: up failed: $(tail -5 "$TMP/$c-cmd.log")"
+			wait_until "a ping through the $c tunnel" 100 ns_c ping -c 1 -W 1 "$TUN_SERVER"
+			pid=$("${kind}_pid")
+			[ -n "$pid" ] || die "$c: no engine process found"
+			throughput_round "$c" "$TUN_SERVER" "$PORT_TUN" "$pid" "$run"
+			peak=$(status_mb "$pid" VmHWM)
+			R[$c.rss_peak_mb]=$(awk -v a="${R[$c.rss_peak_mb]:-0}" -v b="$peak" 'BEGIN { print (b > a) ? b : a }')
+			[ -z "$BENCH_PROFILE" ] || [ "$run" != 1 ] || profile_engine "$c" "$pid"
+			ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
+			"${kind}_wait_down"
+		done
+	done
+	for c in "${clients[@]}"; do throughput_figures "$c"; done
 }
 
 # profile_engine records where the engine spends its CPU during one more
@@ -369,21 +428,19 @@ profile_engine() {
 		grep -v '^#' | grep '%' | sed 's/[ -]*$//' | head -20 >"$TMP/profile.$c" || true
 }
 
-# measure_client runs every figure for one client.
+# measure_client runs the figures of one client that need it alone:
+# activation, footprint, idle CPU and latency, and the desktop app's.
+# Throughput comes later, in rounds over all clients.
 measure_client() {
 	local c=$1 kind pid target port
 	log "client $c"
-	case $c in
-	veth)
+	if [ "$c" = veth ]; then
 		R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$VETH_SERVER" | median)
-		measure_throughput "$c" "$VETH_SERVER" "$PORT_VETH" ""
 		return
-		;;
-	wgdesk) kind=wgdesk && wgdesk_start ;;
-	wgquick_debian) kind=wgquick && wgquick_start wireguard-go ;;
-	wgquick_newest) kind=wgquick && wgquick_start "$NEWEST_WG" ;;
-	*) die "unknown client $c (want wgdesk, wgquick_debian, wgquick_newest, veth)" ;;
-	esac
+	fi
+	kind=$(client_kind "$c")
+	[ "$kind" != wgdesk ] || wgdesk_start
+	client_cmds "$c"
 
 	measure_activation "$c" "$kind"
 
@@ -405,13 +462,9 @@ measure_client() {
 	[ "$kind" != wgdesk ] || measure_gui
 
 	R[$c.ping_idle_ms]=$(ping_times -c 30 -i 0.05 -W 1 "$TUN_SERVER" | median)
-	measure_throughput "$c" "$TUN_SERVER" "$PORT_TUN" "$pid"
-	R[$c.rss_peak_mb]=$(status_mb "$pid" VmHWM)
-	[ -z "$BENCH_PROFILE" ] || profile_engine "$c" "$pid"
 
 	ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
 	"${kind}_wait_down"
-	"${kind}_stop"
 }
 
 # ------------------------------------------------------------ desktop app
@@ -638,7 +691,7 @@ report() {
 	echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "clients: $wgv; Debian wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null);" \
 		"newest wireguard-go $NEWEST_VERSION; server: Debian wireguard-go; $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
-	echo "each figure: median of $BENCH_RUNS runs of ${BENCH_SECONDS}s (activation: $BENCH_ACT_RUNS cycles; idle CPU over ${IDLE_SECONDS}s); tunnel MTU $MTU, UDP payload $UDP_LEN bytes"
+	echo "each figure: median of $BENCH_RUNS runs of ${BENCH_SECONDS}s, throughput in rounds that take every client in turn (activation: $BENCH_ACT_RUNS cycles; idle CPU over ${IDLE_SECONDS}s); tunnel MTU $MTU, UDP payload $UDP_LEN bytes"
 	echo
 	local fmt='%-42s %12s %22s %22s %10s\n' f key label c row
 	# shellcheck disable=SC2059
@@ -728,6 +781,8 @@ main() {
 	setup_lab
 	local c
 	for c in $BENCH_CLIENTS; do measure_client "$c"; done
+	measure_throughput_rounds
+	[ -z "$WGDESK_PID" ] || wgdesk_stop
 	config_benchmarks
 
 	if [ -n "$SAVE" ]; then
