@@ -22,14 +22,17 @@ type Token struct {
 }
 
 func (t Token) String() string {
-	who := t.User
-	if t.Account != "" {
-		who = t.Account + " (" + t.User + ")"
+	who := "user " + t.User
+	switch {
+	case t.User == "":
+		who = "unknown user"
+	case t.Account != "":
+		who = "user " + t.Account + " (" + t.User + ")"
 	}
 	if t.PID > 0 {
-		return fmt.Sprintf("user %s pid %d", who, t.PID)
+		return fmt.Sprintf("%s pid %d", who, t.PID)
 	}
-	return "user " + who
+	return who
 }
 
 // tokenVerdict is the Windows access rule: LocalSystem, an administrator

@@ -97,7 +97,7 @@ func TestAccessByToken(t *testing.T) {
 		{"filtered administrator", tokFilteredAdmin, nil, nil, false, true, `from user PC\ana (` + sidUser + `) pid 101: not LocalSystem`},
 		{"stranger", tokStranger, nil, nil, false, true, `PC\cy`},
 		{"member, group lookup fails", tokMember, nil, errors.New("none mapped"), false, true, "look up group wgdesk: none mapped"},
-		{"token unreadable", Token{PID: 77}, errors.New("access is denied"), nil, false, false, "pid 77: read the caller's token: access is denied"},
+		{"token unreadable", Token{PID: 77}, errors.New("access is denied"), nil, false, false, "from unknown user pid 77: read the caller's token: access is denied"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,6 +146,9 @@ func TestTokenString(t *testing.T) {
 		t.Errorf("String() = %q", got)
 	}
 	if got := (Token{User: sidLocalSystem}).String(); got != "user S-1-5-18" {
+		t.Errorf("String() = %q", got)
+	}
+	if got := (Token{PID: 9}).String(); got != "unknown user pid 9" {
 		t.Errorf("String() = %q", got)
 	}
 }
