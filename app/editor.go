@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -30,6 +31,7 @@ type editor struct {
 	// shown only while the text is invalid at a known line.
 	gotoErr *widget.Button
 	errLine int
+	discard *dialog.ConfirmDialog // the last "Discard your changes?" asked
 }
 
 // checkConfigText is the editor's verdict on text: "" when it parses,
@@ -41,13 +43,13 @@ func checkConfigText(text string) (problem, warnings string, line int) {
 		if errors.As(err, &pe) {
 			line = pe.Line
 		}
-		return err.Error(), "", line
+		return humanText(err), "", line
 	}
 	for i, w := range ws {
 		if i > 0 {
 			warnings += "\n"
 		}
-		warnings += "warning: " + w.String()
+		warnings += "Warning: " + sentence(w.String())
 	}
 	return "", warnings, 0
 }
@@ -73,7 +75,7 @@ func (e *editor) validate() {
 	} else {
 		e.gotoErr.Hide()
 	}
-	v := readyVerdict("Valid. "+warnings, widget.SuccessImportance)
+	v := readyVerdict(strings.TrimSpace("Valid. "+warnings), widget.SuccessImportance)
 	switch {
 	case problem != "":
 		v = problemVerdict(problem)
@@ -133,17 +135,41 @@ func (u *UI) openEditor(name, text string) {
 	e.text.OnChanged = func(string) { e.validate() }
 	note := widget.NewLabel("This text holds the private key. Saving replaces the stored config; the tunnel must be inactive.")
 	note.Wrapping = fyne.TextWrapWord
-	buttons := container.NewHBox(e.gotoErr, widget.NewButton("Close", e.win.Close), e.save)
+	buttons := container.NewHBox(e.gotoErr, widget.NewButton("Close", e.askClose), e.save)
 	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
 	e.win.Resize(fyne.NewSize(640, 520))
+	e.win.SetCloseIntercept(e.askClose)
 	e.validate()
 	e.win.Show()
+	e.win.Canvas().Focus(e.text)
 	u.lastEditor = e
+}
+
+// askClose closes the editor, after asking when it holds changes that
+// were not saved: closing would lose them without a word.
+func (e *editor) askClose() {
+	if e.text.Text == e.orig {
+		e.win.Close()
+		return
+	}
+	d := dialog.NewConfirm("Discard your changes?",
+		"The changes to "+e.name+" are not saved. Close the editor and lose them?",
+		func(discard bool) {
+			if discard {
+				e.win.Close()
+			}
+		}, e.win)
+	d.SetConfirmText("Discard")
+	d.SetDismissText("Keep editing")
+	d.SetConfirmImportance(widget.DangerImportance)
+	dialogKeys(e.win.Canvas(), d, func() {})
+	d.Show()
+	e.discard = d
 }
 
 func (u *UI) saveEditor(e *editor) {
 	if v, ok := u.model.get(e.name); ok && v.State != tunnel.StateInactive && v.State != tunnel.StateFailed {
-		dialog.ShowInformation("Deactivate first", "Deactivate "+e.name+" before changing its config.", e.win)
+		showMessage("Deactivate first", "Deactivate "+e.name+" before changing its config.", e.win)
 		return
 	}
 	newText := e.text.Text
@@ -155,7 +181,9 @@ func (u *UI) saveEditor(e *editor) {
 		u.opts.Do(func() {
 			if err != nil {
 				e.validate()
-				dialog.ShowError(err, e.win)
+				d := dialog.NewError(errors.New(humanText(err)), e.win)
+				dialogKeys(e.win.Canvas(), d, nil)
+				d.Show()
 				return
 			}
 			e.orig = newText

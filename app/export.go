@@ -45,7 +45,7 @@ func (u *UI) showExportDialog(name string) {
 					u.showError("Could not export "+name, err)
 					return
 				}
-				dialog.ShowInformation("Exported", fmt.Sprintf("Saved %s to %s (readable by you only). It holds the private key.", name, path), u.win)
+				showMessage("Exported", fmt.Sprintf("Saved %s to %s (readable by you only). It holds the private key.", name, path), u.win)
 			})
 		}()
 	}, u.win)
@@ -97,10 +97,12 @@ func (u *UI) showQR(name string) {
 	}()
 }
 
-// confirmDelete asks before deleting name.
+// confirmDelete asks before deleting name. The buttons say what they do,
+// and the one that destroys is marked as such, not as the default.
+// Escape cancels; Return does not delete.
 func (u *UI) confirmDelete(name string) {
-	dialog.ShowConfirm("Delete "+name+"?",
-		"The service forgets this tunnel, private key included. Export it first to keep a copy.",
+	d := dialog.NewConfirm("Delete "+name+"?",
+		"wgdesk forgets this tunnel and its private key. Export it first to keep a copy.",
 		func(ok bool) {
 			if !ok {
 				return
@@ -116,4 +118,10 @@ func (u *UI) confirmDelete(name string) {
 				})
 			}()
 		}, u.win)
+	d.SetConfirmText("Delete")
+	d.SetDismissText("Cancel")
+	d.SetConfirmImportance(widget.DangerImportance)
+	dialogKeys(u.win.Canvas(), d, func() {})
+	d.Show()
+	u.lastConfirm = d
 }

@@ -55,7 +55,7 @@ func (u *UI) tunnelNames() []string {
 // showExportAllDialog asks where to save a zip of every tunnel.
 func (u *UI) showExportAllDialog() {
 	if len(u.model.tunnels) == 0 {
-		dialog.ShowInformation("Nothing to export", "There are no tunnels yet.", u.win)
+		showMessage("Nothing to export", "There are no tunnels yet.", u.win)
 		return
 	}
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
@@ -89,8 +89,8 @@ func (u *UI) exportAll(path string) {
 				u.showError("Could not export the tunnels", err)
 				return
 			}
-			dialog.ShowInformation("Exported",
-				fmt.Sprintf("Saved %d tunnels to %s (readable by you only). It holds their private keys.", len(names), path), u.win)
+			showMessage("Exported", fmt.Sprintf("Saved %d %s to %s (readable by you only). It holds their private keys.",
+				len(names), plural(len(names), "tunnel", "tunnels"), path), u.win)
 		})
 	}()
 }

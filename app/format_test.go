@@ -76,10 +76,10 @@ func TestSummaryText(t *testing.T) {
 		{Source: "a.zip:bad.conf", Name: "bad", Err: errors.New("line 6: bad key")},
 		{Source: "a.zip:README.txt", Skipped: true, Err: config.ErrSkipped},
 	}
-	want := "Imported 2 tunnel(s):\n" +
-		"• home (from a.zip:home.conf)\n    warning: line 4: port doubled\n" +
+	want := "Imported 2 tunnels:\n" +
+		"• home (from a.zip:home.conf)\n    Warning: Line 4: port doubled.\n" +
 		"• tunnel\n\n" +
-		"Rejected 1 entry:\n• a.zip:bad.conf: line 6: bad key\n\n" +
+		"Rejected 1 entry:\n• a.zip:bad.conf: Line 6: bad key.\n\n" +
 		"Skipped (not WireGuard configs):\n• a.zip:README.txt"
 	if got := summaryText(outs); got != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
@@ -126,7 +126,7 @@ func TestImportEntriesPicksFreeNames(t *testing.T) {
 
 	f.err = fmt.Errorf("%w: start it", api.ErrServiceDown)
 	outs = importEntries(context.Background(), f, []config.Imported{{Name: "a", Source: "a.conf", Config: cfg}})
-	if !strings.Contains(summaryText(outs), "a.conf: the wgdesk service is not running") {
+	if !strings.Contains(summaryText(outs), "a.conf: The wgdesk service is not running.") {
 		t.Errorf("service down summary:\n%s", summaryText(outs))
 	}
 }

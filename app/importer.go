@@ -10,10 +10,8 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/tunnel/api"
@@ -85,14 +83,14 @@ func summaryText(outs []outcome) string {
 		case o.Skipped:
 			skipped = append(skipped, "• "+o.Source)
 		case o.Err != nil:
-			failed = append(failed, "• "+o.Source+": "+errorText(o.Err))
+			failed = append(failed, "• "+o.Source+": "+humanText(o.Err))
 		default:
 			s := "• " + o.Name
 			if o.Source != o.Name {
 				s += " (from " + o.Source + ")"
 			}
 			for _, w := range o.Warnings {
-				s += "\n    warning: " + w
+				s += "\n    Warning: " + sentence(w)
 			}
 			added = append(added, s)
 		}
@@ -107,7 +105,7 @@ func summaryText(outs []outcome) string {
 		}
 		b.WriteString(title + "\n" + strings.Join(xs, "\n"))
 	}
-	section(fmt.Sprintf("Imported %d tunnel(s):", len(added)), added)
+	section(fmt.Sprintf("Imported %d %s:", len(added), plural(len(added), "tunnel", "tunnels")), added)
 	section(fmt.Sprintf("Rejected %d entr%s:", len(failed), plural(len(failed), "y", "ies")), failed)
 	section("Skipped (not WireGuard configs):", skipped)
 	if b.Len() == 0 {
@@ -121,15 +119,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// errorText is an error for people: the service being down gets its
-// sentence, API errors their message.
-func errorText(err error) string {
-	if errors.Is(err, api.ErrServiceDown) {
-		return "the wgdesk service is not running"
-	}
-	return err.Error()
 }
 
 // runImport loads entries off the UI goroutine, stores them and shows the
@@ -147,6 +136,13 @@ func (u *UI) runImport(load func() ([]config.Imported, error)) {
 			if err != nil {
 				u.showError("Could not import", err)
 				return
+			}
+			// The first tunnel added is the one the user wants to see.
+			for _, o := range outs {
+				if o.Err == nil {
+					u.selectWhenShown(o.Name)
+					break
+				}
 			}
 			u.showSummary(summaryText(outs))
 		})
@@ -204,10 +200,15 @@ func (u *UI) showImportDialog() {
 
 func (u *UI) showSummary(text string) {
 	u.summary = text
-	l := widget.NewLabel(text)
-	l.Wrapping = fyne.TextWrapWord
-	scroll := container.NewVScroll(l)
-	scroll.SetMinSize(fyne.NewSize(480, 240))
-	dialog.NewCustom("Import", "Close", scroll, u.win).Show()
+	u.showText("Import summary", text)
 	u.render()
+}
+
+// selectWhenShown selects the tunnel name as soon as the list shows it
+// (its event may come after the answer) and remembers it for the next
+// start, as a click on it would.
+func (u *UI) selectWhenShown(name string) {
+	u.selectNext = name
+	u.preferred = name
+	u.app.Preferences().SetString(prefSelected, name)
 }

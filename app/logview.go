@@ -4,7 +4,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,8 +11,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
-
-	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
 // logView is the window showing the service's latest log lines, filtered
@@ -21,7 +18,11 @@ import (
 type logView struct {
 	win    fyne.Window
 	filter *widget.Entry
-	text   *widget.Entry // read-only; an Entry so that lines can be selected
+	// text is a selectable label: read-only by nature and drawn in the
+	// normal text colour (a disabled Entry greys the text out until it is
+	// hard to read).
+	text   *widget.Label
+	scroll *container.Scroll
 	status *widget.Label
 	lines  []string
 }
@@ -59,25 +60,26 @@ func (u *UI) showLog() {
 	v := &logView{
 		win:    u.app.NewWindow("wgdesk log"),
 		filter: widget.NewEntry(),
-		text:   widget.NewMultiLineEntry(),
+		text:   widget.NewLabel(""),
 		status: widget.NewLabel(""),
 	}
 	v.filter.SetPlaceHolder("Filter, for example: office handshake")
 	v.filter.OnChanged = func(string) { v.render() }
 	v.text.TextStyle.Monospace = true
-	v.text.Wrapping = fyne.TextWrapOff
-	v.text.Disable()
+	v.text.Selectable = true
+	v.scroll = container.NewScroll(v.text)
 	copyBtn := widget.NewButtonWithIcon("Copy", theme.ContentCopyIcon(), func() {
 		u.app.Clipboard().SetContent(v.shown())
 		v.status.SetText("Copied the shown lines.")
 	})
 	refresh := widget.NewButtonWithIcon("Refresh", theme.ViewRefreshIcon(), u.refreshLog)
 	top := container.NewBorder(nil, nil, nil, container.NewHBox(refresh, copyBtn), v.filter)
-	v.win.SetContent(container.NewBorder(top, v.status, nil, nil, v.text))
+	v.win.SetContent(container.NewBorder(top, v.status, nil, nil, v.scroll))
 	v.win.Resize(fyne.NewSize(860, 520))
 	v.win.SetOnClosed(func() { u.logView = nil })
 	u.logView = v
 	v.win.Show()
+	v.win.Canvas().Focus(v.filter)
 	u.refreshLog()
 }
 
@@ -93,11 +95,7 @@ func (u *UI) refreshLog() {
 				return
 			}
 			if err != nil {
-				msg := err.Error()
-				if errors.Is(err, api.ErrServiceDown) {
-					msg = "the wgdesk service is not running"
-				}
-				v.status.SetText("Could not read the service's log: " + msg)
+				v.status.SetText("Could not read the service's log. " + humanText(err))
 				return
 			}
 			v.lines = lines
@@ -111,6 +109,6 @@ func (v *logView) shown() string { return strings.Join(filterLog(v.lines, v.filt
 func (v *logView) render() {
 	shown := filterLog(v.lines, v.filter.Text)
 	v.text.SetText(strings.Join(shown, "\n"))
-	v.text.CursorRow = len(shown) // the newest lines in view
+	v.scroll.ScrollToBottom() // the newest lines in view
 	v.status.SetText(fmt.Sprintf("%d of %d %s shown", len(shown), len(v.lines), plural(len(v.lines), "line", "lines")))
 }

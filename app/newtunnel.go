@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -69,20 +70,33 @@ func newTunnelText(priv config.Key, f newTunnelFields) string {
 	return b.String()
 }
 
+// missingNewTunnel names, as a request to the user, the first required
+// field of the form still empty, or is "" when all are filled in. An empty
+// field is not a mistake: the form asks for it without an alarm.
+func missingNewTunnel(f newTunnelFields) string {
+	for _, req := range []struct{ v, ask string }{
+		{f.Name, "Enter a name for the tunnel."},
+		{f.Address, "Enter this computer's address in the tunnel."},
+		{f.RouterKey, "Enter the router's public key."},
+		{f.Endpoint, "Enter the router's endpoint, as host:port."},
+	} {
+		if strings.TrimSpace(req.v) == "" {
+			return req.ask
+		}
+	}
+	return ""
+}
+
 // checkNewTunnel validates the form: a name, an address, the router's
 // key and endpoint are required; everything else is checked by the same
 // parser that checks imported files. The problem, a sentence for the
 // form naming the field, is "" when the form is valid.
 func checkNewTunnel(priv config.Key, f newTunnelFields) (*config.Config, string) {
-	for _, req := range []struct{ v, label string }{
-		{f.Name, "Name"}, {f.Address, "Address"}, {f.RouterKey, "Router public key"}, {f.Endpoint, "Router endpoint"},
-	} {
-		if strings.TrimSpace(req.v) == "" {
-			return nil, req.label + " is required"
-		}
+	if m := missingNewTunnel(f); m != "" {
+		return nil, m
 	}
 	if got := config.TunnelName(strings.TrimSpace(f.Name)); got != strings.TrimSpace(f.Name) {
-		return nil, fmt.Sprintf("Name may hold letters, digits and _=+.- only, at most 32 (for example %q)", got)
+		return nil, fmt.Sprintf("Name may hold letters, digits and _=+.- only, at most 32 (for example %q).", got)
 	}
 	cfg, _, err := config.Parse([]byte(newTunnelText(priv, f)))
 	if err != nil {
@@ -92,13 +106,13 @@ func checkNewTunnel(priv config.Key, f newTunnelFields) (*config.Config, string)
 			if label == "" {
 				label = pe.Key
 			}
-			msg := pe.Msg
+			msg := strings.TrimSuffix(pe.Msg, ".") + "."
 			if pe.Hint != "" {
-				msg += " (" + pe.Hint + ")"
+				msg += " " + sentence(pe.Hint)
 			}
 			return nil, label + ": " + msg
 		}
-		return nil, err.Error()
+		return nil, humanText(err)
 	}
 	return cfg, ""
 }
@@ -118,7 +132,8 @@ func routerOSPeerCommand(pub config.Key, addrs []netip.Prefix) string {
 // newTunnelForm is the New tunnel dialog's content and state.
 type newTunnelForm struct {
 	priv    config.Key
-	entries map[string]*widget.Entry
+	taken   func(string) bool // whether a tunnel has this name already
+	entries map[string]*formEntry
 	status  *widget.Label
 	command *widget.Label
 	create  *widget.Button
@@ -133,10 +148,18 @@ func (n *newTunnelForm) fields() newTunnelFields {
 
 // validate re-checks the form after every keystroke.
 func (n *newTunnelForm) validate() {
-	cfg, problem := checkNewTunnel(n.priv, n.fields())
+	f := n.fields()
+	cfg, problem := checkNewTunnel(n.priv, f)
+	name := strings.TrimSpace(f.Name)
+	if problem == "" && n.taken(name) {
+		cfg, problem = nil, "A tunnel named "+name+" exists already."
+	}
 	n.cfg = cfg
 	v := readyVerdict("Ready to create.", widget.SuccessImportance)
-	if problem != "" {
+	switch {
+	case missingNewTunnel(f) != "":
+		v = idleVerdict(problem)
+	case problem != "":
 		v = problemVerdict(problem)
 	}
 	v.show(n.status, n.create)
@@ -160,15 +183,13 @@ func (u *UI) showNewTunnel() {
 	n := u.newTunnelForm(priv)
 	var d dialog.Dialog
 	n.create.OnTapped = func() {
+		// The list may have changed since the last keystroke.
+		n.validate()
 		if n.cfg == nil {
 			return
 		}
 		d.Hide()
-		name := strings.TrimSpace(n.entries["Name"].Text)
-		cfg := n.cfg
-		u.runImport(func() ([]config.Imported, error) {
-			return []config.Imported{{Name: name, Source: "New tunnel", Config: cfg}}, nil
-		})
+		u.createTunnel(strings.TrimSpace(n.entries["Name"].Text), n.cfg)
 	}
 	pub := priv.PublicKey().String()
 	pubLabel := widget.NewLabel(pub)
@@ -191,8 +212,46 @@ func (u *UI) showNewTunnel() {
 	cd.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", cd.Hide), n.create})
 	cd.Resize(fyne.NewSize(720, 560))
 	d = cd
+	for _, e := range n.entries {
+		e.onEscape = d.Dismiss
+		e.OnSubmitted = func(string) { n.create.OnTapped() }
+	}
+	dialogKeys(u.win.Canvas(), d, n.create.OnTapped)
 	d.Show()
+	u.win.Canvas().Focus(n.firstToFill())
 	u.newForm = n
+}
+
+// firstToFill is the entry the user must type in first: the first empty
+// one, or Name, whose default may not be what they want.
+func (n *newTunnelForm) firstToFill() *formEntry {
+	for _, k := range newTunnelOrder {
+		if strings.TrimSpace(n.entries[k].Text) == "" && n.entries[k].PlaceHolder != "" {
+			return n.entries[k]
+		}
+	}
+	return n.entries["Name"]
+}
+
+// createTunnel stores cfg as name in the background and selects it; the
+// form checked the name is free, so a clash (made meanwhile elsewhere) is
+// an error rather than a quiet name-2.
+func (u *UI) createTunnel(name string, cfg *config.Config) {
+	text := string(cfg.Marshal())
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		_, err := u.client.Import(ctx, name, text)
+		u.opts.Do(func() {
+			if err != nil {
+				u.opts.Logf("create %s: %v", name, err)
+				u.showError("Could not create "+name, err)
+				return
+			}
+			u.selectWhenShown(name)
+			u.render()
+		})
+	}()
 }
 
 var newTunnelOrder = []string{"Name", "Address", "DNS", "Router public key", "Router endpoint", "Allowed IPs", "Keepalive"}
@@ -200,7 +259,8 @@ var newTunnelOrder = []string{"Name", "Address", "DNS", "Router public key", "Ro
 func (u *UI) newTunnelForm(priv config.Key) *newTunnelForm {
 	n := &newTunnelForm{
 		priv:    priv,
-		entries: map[string]*widget.Entry{},
+		taken:   func(name string) bool { _, ok := u.model.get(name); return ok },
+		entries: map[string]*formEntry{},
 		status:  widget.NewLabel(""),
 		command: widget.NewLabel(""),
 		create:  widget.NewButtonWithIcon("Create", theme.ConfirmIcon(), nil),
@@ -210,13 +270,14 @@ func (u *UI) newTunnelForm(priv config.Key) *newTunnelForm {
 	n.command.TextStyle.Monospace = true
 	n.create.Importance = widget.HighImportance
 	d := defaultNewTunnel
+	d.Name = freeName(d.Name, n.taken)
 	values := map[string]string{"Name": d.Name, "Address": d.Address, "DNS": d.DNS, "Allowed IPs": d.AllowedIPs, "Keepalive": d.Keepalive}
 	placeholders := map[string]string{
 		"Router public key": "from /interface wireguard print on the router",
 		"Router endpoint":   "vpn.example.com:13231",
 	}
 	for _, k := range newTunnelOrder {
-		e := widget.NewEntry()
+		e := newFormEntry()
 		e.SetText(values[k])
 		e.SetPlaceHolder(placeholders[k])
 		e.OnChanged = func(string) { n.validate() }
@@ -224,4 +285,13 @@ func (u *UI) newTunnelForm(priv config.Key) *newTunnelForm {
 	}
 	n.validate()
 	return n
+}
+
+// freeName is base, or the first of base-2, base-3, ... that is not taken.
+func freeName(base string, taken func(string) bool) string {
+	name := base
+	for i := 2; taken(name); i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
+	}
+	return name
 }

@@ -45,9 +45,9 @@ func TestCheckNewTunnel(t *testing.T) {
 		change func(*newTunnelFields)
 		want   string
 	}{
-		{func(f *newTunnelFields) { f.Name = "" }, "Name is required"},
+		{func(f *newTunnelFields) { f.Name = "" }, "Enter a name for the tunnel."},
 		{func(f *newTunnelFields) { f.Name = "my home" }, `Name may hold letters`},
-		{func(f *newTunnelFields) { f.RouterKey = "" }, "Router public key is required"},
+		{func(f *newTunnelFields) { f.RouterKey = "" }, "Enter the router's public key."},
 		{func(f *newTunnelFields) { f.RouterKey = "short" }, "Router public key: "},
 		{func(f *newTunnelFields) { f.Endpoint = "vpn.example.com" }, "Router endpoint: "},
 		{func(f *newTunnelFields) { f.Address = "192.168.100.300/24" }, "Address: "},
@@ -75,7 +75,7 @@ func TestNewTunnelDialogValidatesAndCreates(t *testing.T) {
 	if !hasText(h.topOverlay(), pub) {
 		t.Errorf("dialog does not show the public key %s", pub)
 	}
-	if !n.create.Disabled() || !strings.Contains(n.status.Text, "Router public key is required") {
+	if !n.create.Disabled() || n.status.Text != "Enter the router's public key." {
 		t.Errorf("empty form: create disabled=%v, status %q", n.create.Disabled(), n.status.Text)
 	}
 	if want := `public-key="` + pub + `" allowed-address=192.168.100.2/32`; !strings.Contains(n.command.Text, want) {
@@ -98,7 +98,7 @@ func TestNewTunnelDialogValidatesAndCreates(t *testing.T) {
 	}
 
 	test.Tap(n.create)
-	h.waitFor("the new tunnel", func() bool { return h.shows("home") && h.ui.summary != "" })
+	h.waitFor("the new tunnel, selected", func() bool { return h.shows("home") && h.ui.selected == "home" })
 	full, err := h.svc.Config("home")
 	if err != nil {
 		t.Fatal(err)

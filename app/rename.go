@@ -66,14 +66,19 @@ func checkRename(old, typed string, taken func(string) bool) string {
 // tests can fill it in.
 type renameForm struct {
 	old    string
-	entry  *widget.Entry
+	entry  *formEntry
 	status *widget.Label
 	ok     *widget.Button
 }
 
 func (r *renameForm) validate(taken func(string) bool) {
 	v := readyVerdict("", widget.MediumImportance)
-	if p := checkRename(r.old, r.entry.Text, taken); p != "" {
+	switch p := checkRename(r.old, r.entry.Text, taken); {
+	case p == "":
+	case strings.TrimSpace(r.entry.Text) == r.old || strings.TrimSpace(r.entry.Text) == "":
+		// nothing typed yet: not a mistake
+		v = idleVerdict(p)
+	default:
 		v = problemVerdict(p)
 	}
 	v.show(r.status, r.ok)
@@ -90,13 +95,13 @@ func (u *UI) canRename(name string) bool {
 // showRename opens the Rename dialog for name, or says why not.
 func (u *UI) showRename(name string) {
 	if !u.canRename(name) {
-		dialog.ShowInformation("Could not rename "+name, name+" is in use: deactivate it first.", u.win)
+		showMessage("Could not rename "+name, name+" is in use: deactivate it first.", u.win)
 		return
 	}
 	taken := func(n string) bool { _, ok := u.model.get(n); return ok }
 	r := &renameForm{
 		old:    name,
-		entry:  widget.NewEntry(),
+		entry:  newFormEntry(),
 		status: widget.NewLabel(""),
 		ok:     widget.NewButtonWithIcon("Rename", theme.ConfirmIcon(), nil),
 	}
@@ -124,10 +129,14 @@ func (u *UI) showRename(name string) {
 	}
 	r.ok.OnTapped = submit
 	r.entry.OnSubmitted = func(string) { submit() }
+	r.entry.onEscape = d.Dismiss
 	d.SetButtons([]fyne.CanvasObject{widget.NewButton("Cancel", d.Hide), r.ok})
 	d.Resize(fyne.NewSize(420, 200))
+	dialogKeys(u.win.Canvas(), d, submit)
 	d.Show()
 	u.win.Canvas().Focus(r.entry)
+	// The old name selected: typing replaces it, as in a file manager.
+	r.entry.TypedShortcut(&fyne.ShortcutSelectAll{})
 	u.lastRename = r
 }
 
@@ -147,9 +156,7 @@ func (u *UI) rename(old, new string) {
 				u.opts.Logf("rename %s to %s: %v", old, new, err)
 				u.showError(fmt.Sprintf("Could not rename %s to %s", old, new), err)
 			} else {
-				u.selectNext = new
-				u.preferred = new
-				u.app.Preferences().SetString(prefSelected, new)
+				u.selectWhenShown(new)
 			}
 			u.render()
 		})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -74,21 +75,22 @@ type UI struct {
 	// new name of a renamed tunnel, whose event may come after the answer.
 	selectNext string
 
-	banner     *fyne.Container
-	bannerText *widget.Label
-	status     *widget.Label // placeholder in the list while not connected
-	list       *fyne.Container
-	rows       map[string]*tunnelRow
-	detail     *fyne.Container
-	pane       *detailPane    // what detail shows now
-	summary    string         // text of the last import summary shown
-	newForm    *newTunnelForm // the last New tunnel form opened
-	lastEditor *editor        // the last editor opened
-	logView    *logView       // the open log window, if any
-	lastFill   time.Time      // when fillDetail last ran
-	listKey    string         // what the tunnel list was last drawn from
-	title      string         // the window title last set
-	lastRename *renameForm    // the last Rename dialog opened
+	banner      *fyne.Container
+	bannerText  *bannerView
+	status      *widget.Label // placeholder in the list while not connected
+	list        *fyne.Container
+	rows        map[string]*tunnelRow
+	detail      *fyne.Container
+	pane        *detailPane           // what detail shows now
+	summary     string                // text of the last import summary shown
+	newForm     *newTunnelForm        // the last New tunnel form opened
+	lastEditor  *editor               // the last editor opened
+	logView     *logView              // the open log window, if any
+	lastFill    time.Time             // when fillDetail last ran
+	listKey     string                // what the tunnel list was last drawn from
+	title       string                // the window title last set
+	lastRename  *renameForm           // the last Rename dialog opened
+	lastConfirm *dialog.ConfirmDialog // the last Delete confirmation opened
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -139,11 +141,12 @@ func (u *UI) build() {
 	u.win = u.app.NewWindow("wgdesk")
 	u.win.SetIcon(fyne.NewStaticResource("wgdesk.png", assets.AppIcon))
 
-	u.bannerText = widget.NewLabel("")
-	u.bannerText.Wrapping = fyne.TextWrapWord
-	u.bannerText.Importance = widget.DangerImportance
+	u.bannerText = newBannerView()
 	retry := widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), u.retryNow)
-	u.banner = container.NewBorder(nil, nil, widget.NewIcon(theme.WarningIcon()), container.NewVBox(retry), u.bannerText)
+	bannerBg := canvas.NewRectangle(bannerTint())
+	u.banner = container.NewStack(bannerBg, container.NewPadded(container.NewBorder(nil, nil,
+		container.NewVBox(widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))),
+		container.NewVBox(retry), u.bannerText)))
 	u.banner.Hide()
 
 	importBtn := widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.showImportDialog)
@@ -154,6 +157,9 @@ func (u *UI) build() {
 	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn, logBtn)
 
 	u.status = widget.NewLabel("Connecting to the wgdesk service…")
+	// The empty list says what to do in a sentence that must wrap in the
+	// list's width instead of pushing the split wider.
+	u.status.Wrapping = fyne.TextWrapWord
 	u.list = container.NewVBox(u.status)
 	u.detail = container.NewVBox()
 	split := container.NewHSplit(container.NewVScroll(u.list), container.NewVScroll(container.NewPadded(u.detail)))
@@ -168,18 +174,30 @@ func (u *UI) build() {
 	// the system switches between light and dark.
 	u.app.Settings().AddListener(func(fyne.Settings) {
 		u.opts.Do(func() {
+			bannerBg.FillColor = bannerTint()
+			bannerBg.Refresh()
 			u.listKey = ""
 			u.render()
 		})
 	})
 	c := u.win.Canvas()
+	// Import, New tunnel and Paste wait while a dialog is open: a second
+	// dialog would stack on the first, and Ctrl+V in a dialog means the
+	// dialog's field.
+	unlessDialog := func(f func()) func(fyne.Shortcut) {
+		return func(fyne.Shortcut) {
+			if !dialogOpen(u.win) {
+				f()
+			}
+		}
+	}
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyI, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { u.showImportDialog() })
+		unlessDialog(u.showImportDialog))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyN, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { u.showNewTunnel() })
+		unlessDialog(u.showNewTunnel))
 	c.AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierShortcutDefault},
 		func(fyne.Shortcut) { u.quit() })
-	c.AddShortcut(&fyne.ShortcutPaste{}, func(fyne.Shortcut) { u.importClipboard() })
+	c.AddShortcut(&fyne.ShortcutPaste{}, unlessDialog(u.importClipboard))
 
 	if desk, ok := u.app.(desktop.App); ok && u.opts.Tray {
 		u.desk = desk
@@ -531,16 +549,41 @@ func (u *UI) setActive(name string, on bool) {
 	}()
 }
 
-// showError shows err in a dialog titled with what failed.
+// showError shows err, in sentences, in a dialog titled with what failed.
 func (u *UI) showError(what string, err error) {
-	msg := err.Error()
-	if errors.Is(err, api.ErrServiceDown) {
-		msg = "The wgdesk service is not running."
-	}
-	l := widget.NewLabel(msg)
+	u.showText(what, humanText(err))
+}
+
+// showText shows text in a dialog with a Close button, sized to the text
+// up to a limit past which it scrolls. Escape and Return close it.
+func (u *UI) showText(title, text string) dialog.Dialog {
+	l := widget.NewLabel(text)
 	l.Wrapping = fyne.TextWrapWord
-	d := dialog.NewCustom(what, "Close", container.NewGridWrap(fyne.NewSize(420, 120), l), u.win)
+	scroll := container.NewVScroll(l)
+	scroll.SetMinSize(fyne.NewSize(textDialogWidth, wrappedHeight(text, textDialogWidth, 360)))
+	d := dialog.NewCustom(title, "Close", scroll, u.win)
+	dialogKeys(u.win.Canvas(), d, nil)
 	d.Show()
+	return d
+}
+
+// textDialogWidth is the width of the text in message dialogs.
+const textDialogWidth = 480
+
+// wrappedHeight estimates the height of a word-wrapped label showing text
+// in width, at most limit: a wrapped label only knows its height once it
+// has been laid out, too late to size the dialog around it.
+func wrappedHeight(text string, width, limit float32) float32 {
+	size := theme.TextSize()
+	pad := theme.InnerPadding()
+	lineH := fyne.MeasureText("Mg", size, fyne.TextStyle{}).Height
+	var rows float32
+	for _, line := range strings.Split(text, "\n") {
+		w := fyne.MeasureText(line, size, fyne.TextStyle{}).Width
+		// a little slack: wrapping at word boundaries leaves each row short
+		rows += max(1, float32(math.Ceil(float64(w/(width-2*pad)*1.1))))
+	}
+	return min(limit, rows*lineH+2*pad)
 }
 
 // tunnelRow is one line of the tunnel list: a switch, the name and a
@@ -686,7 +729,8 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 	title := widget.NewLabel(v.Name)
 	title.TextStyle.Bold = true
 	title.SizeName = theme.SizeNameSubHeadingText
-	objs := []fyne.CanvasObject{container.NewHBox(title, pane.state)}
+	pane.state.Wrapping = fyne.TextWrapWord
+	objs := []fyne.CanvasObject{container.NewBorder(nil, nil, title, nil, pane.state)}
 	if v.Error != "" {
 		e := widget.NewLabel("Error: " + v.Error)
 		e.Importance = widget.DangerImportance
@@ -694,7 +738,9 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 		objs = append(objs, e)
 	}
 	name := v.Name
-	actions := container.NewHBox(
+	// The buttons wrap onto a second row in a narrow window rather than
+	// widening the pane past it.
+	actions := container.New(newFlowLayout(),
 		widget.NewButtonWithIcon("Edit…", theme.DocumentCreateIcon(), func() { u.showEditor(name) }),
 		widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), func() { u.showRename(name) }),
 		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { u.showExportDialog(name) }),
@@ -707,6 +753,7 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 		in := c.Interface
 		pub := widget.NewLabel(in.PublicKey)
 		pub.TextStyle.Monospace = true
+		pub.Wrapping = fyne.TextWrapBreak
 		pubKey := in.PublicKey
 		copyBtn := widget.NewButtonWithIcon("", theme.ContentCopyIcon(), func() {
 			u.app.Clipboard().SetContent(pubKey)

@@ -36,17 +36,17 @@ func TestImportZipAndQRImageAreListed(t *testing.T) {
 		t.Errorf("rows %q, want %q", got, want)
 	}
 	for _, want := range []string{
-		"Imported 3 tunnel(s):",
+		"Imported 3 tunnels:",
 		"• home (from ../config/testdata/tunnels.zip:home.conf)",
 		"• routeros-qr-screenshot (from ../config/testdata/routeros-qr-screenshot.png)",
-		"Rejected 1 entry:\n• ../config/testdata/tunnels.zip:broken.conf: line 6",
+		"Rejected 1 entry:\n• ../config/testdata/tunnels.zip:broken.conf: Line 6",
 		"Skipped (not WireGuard configs):\n• ../config/testdata/tunnels.zip:README.txt",
 	} {
 		if !strings.Contains(h.ui.summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, h.ui.summary)
 		}
 	}
-	if top := h.topOverlay(); top == nil || !hasText(top, "Imported 3 tunnel(s)") {
+	if top := h.topOverlay(); top == nil || !hasText(top, "Imported 3 tunnels") {
 		t.Errorf("no summary dialog on the window")
 	}
 	// The QR code's config reached the service whole: its peer is there.
@@ -163,7 +163,7 @@ func TestFailedUpShowsErrorAndResetsSwitch(t *testing.T) {
 	test.Tap(row.toggle)
 	h.waitFor("the answer", func() bool { return !h.ui.busy["office"] })
 	top := h.topOverlay()
-	if top == nil || !hasText(top, "Could not activate office") || !hasText(top, "no route to the router") {
+	if top == nil || !hasText(top, "Could not activate office") || !hasText(top, "No route to the router.") {
 		t.Fatalf("no error dialog naming the cause")
 	}
 	if row.toggle.Checked || row.toggle.Disabled() || row.badge.Text != "Inactive" {
@@ -222,12 +222,12 @@ func TestDeleteAsksFirst(t *testing.T) {
 	if top == nil || !hasText(top, "Delete office?") {
 		t.Fatal("no confirmation")
 	}
-	test.Tap(findButton(top, "No"))
+	test.Tap(findButton(top, "Cancel"))
 	if _, err := h.svc.Get("office"); err != nil {
 		t.Fatalf("deleted although refused: %v", err)
 	}
 	test.Tap(findButton(h.ui.detail, "Delete…"))
-	test.Tap(findButton(h.topOverlay(), "Yes"))
+	test.Tap(findButton(h.topOverlay(), "Delete"))
 	h.waitFor("the row to go", func() bool { return !h.shows("office") })
 	if !hasText(h.ui.list, "No tunnels yet") {
 		t.Errorf("list after delete: %q", texts(h.ui.list))
