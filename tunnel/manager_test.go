@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -610,4 +611,66 @@ func TestManagerWaitHonoursContext(t *testing.T) {
 	if err := m.Up(context.Background(), "nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("up of an unknown tunnel: %v, want ErrNotFound", err)
 	}
+}
+
+// Switching a tunnel on and off many times, as a laptop does all day,
+// leaves no goroutines and no growing heap behind: every engine's device,
+// stats watcher and subscriber goroutine ends with its Down.
+func TestManagerUpDownCyclesLeakNothing(t *testing.T) {
+	l := newLab(t)
+	m := newTestManager(t, l, t.TempDir())
+	if err := m.Import("home", splitTunnel(t, "10.1.0.2/32", "10.1.0.0/24")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	cycle := func(n int) {
+		for range n {
+			if err := m.Up(ctx, "home"); err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Down(ctx, "home"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// settled waits (bounded) until no more than want goroutines run: a
+	// closed device's goroutines end shortly after Close returns.
+	settled := func(want int) int {
+		n := runtime.NumGoroutine()
+		for deadline := time.Now().Add(5 * time.Second); n > want && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+			time.Sleep(10 * time.Millisecond)
+		}
+		return n
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+
+	cycle(3) // warm up pools and lazily made state
+	// The count once the warm-up's goroutines have ended: unchanged over
+	// a few samples.
+	base := runtime.NumGoroutine()
+	for same, deadline := 0, time.Now().Add(5*time.Second); same < 5 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+		if n := runtime.NumGoroutine(); n == base {
+			same++
+		} else {
+			base, same = n, 0
+		}
+	}
+	baseHeap := heap()
+	cycle(30)
+	if n := settled(base); n > base {
+		buf := make([]byte, 1<<16)
+		t.Fatalf("%d goroutines after 30 more up/down cycles, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+	// A leak of one device per cycle would be megabytes (its queues and
+	// buffers); allow the noise of the runtime and the test's logs.
+	if grown := int64(heap()) - int64(baseHeap); grown > 2<<20 {
+		t.Errorf("heap grew by %d KiB over 30 up/down cycles", grown>>10)
+	}
+	wantState(t, l.net, "")
 }
