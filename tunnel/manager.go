@@ -144,7 +144,10 @@ func (m *Manager) Import(name string, cfg *config.Config) error {
 	if m.closed {
 		return fmt.Errorf("import %s: %w", name, errClosed)
 	}
-	if _, ok := m.tunnels[name]; ok {
+	if taken, ok := m.nameTakenLocked(name); ok {
+		if taken != name {
+			return fmt.Errorf("import %s: %w: %s (names differing only in case would share one file on macOS and Windows)", name, ErrExists, taken)
+		}
 		return fmt.Errorf("import %s: %w", name, ErrExists)
 	}
 	cfg = cfg.Clone()
@@ -315,6 +318,22 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 		return fmt.Errorf("down %s: %w", name, err)
 	}
 	return nil
+}
+
+// nameTakenLocked returns the stored tunnel whose name equals name
+// ignoring case. Names are unique that way on every OS, so that a config
+// store copied to (or kept on) a case-insensitive file system never
+// loses a tunnel to another's file.
+func (m *Manager) nameTakenLocked(name string) (string, bool) {
+	if _, ok := m.tunnels[name]; ok {
+		return name, true
+	}
+	for other := range m.tunnels {
+		if strings.EqualFold(other, name) {
+			return other, true
+		}
+	}
+	return "", false
 }
 
 // lockIdle locks m.mu and returns the named tunnel once no Up or Down is

@@ -303,6 +303,14 @@ func TestManagerNamesAndErrors(t *testing.T) {
 	if err := m.Import("a=b+c_d", cfg); !errors.Is(err, ErrExists) {
 		t.Errorf("second import: %v, want ErrExists", err)
 	}
+	// Names differing only in case would be one file on macOS and Windows.
+	err := m.Import("HOME-Office.1", cfg)
+	if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "home-office.1") {
+		t.Errorf("import differing only in case: %v, want ErrExists naming home-office.1", err)
+	}
+	if _, err := m.Get("HOME-Office.1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the refused import was stored: %v", err)
+	}
 	ctx := context.Background()
 	for what, err := range map[string]error{
 		"Up":     m.Up(ctx, "nope"),

@@ -60,7 +60,8 @@ type Event struct {
 // Service is what the local API serves and what a Manager implements. All
 // methods are safe for concurrent use.
 type Service interface {
-	// Import stores cfg under name; ErrExists if the name is taken.
+	// Import stores cfg under name; ErrExists if the name is taken,
+	// ignoring case.
 	Import(name string, cfg *config.Config) error
 	// List returns every stored tunnel, sorted by name.
 	List() []TunnelInfo
