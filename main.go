@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/wgdesk/wgdesk/cli"
+	_ "github.com/wgdesk/wgdesk/internal/locale" // before the GUI toolkit reads the locale
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
