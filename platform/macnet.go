@@ -16,13 +16,15 @@ package platform
 //   - Every change is journaled first; Recover restores DNS and removes the
 //     endpoints' host routes after a crash. Addresses and routes on the
 //     utun need no recovery: the utun dies with the process that opened it.
-//   - There is no route monitor: a new uplink (another Wi-Fi) is picked up
-//     at the next Apply, not by itself.
+//   - A new uplink (another Wi-Fi) is picked up at the next Apply; Watch
+//     (macnet_watch.go) tells the tunnel engine when to make one.
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -127,6 +129,13 @@ type macNetwork struct {
 
 	mu    sync.Mutex // serialises all changes and guards owned
 	owned map[string]*macEntry
+
+	// self is what the route monitor ignores: our utuns and bypass routes.
+	self ownedSet
+	// openRoutes opens the routing socket for Watch (nil: not available),
+	// and ifName names an interface index; tests replace both.
+	openRoutes func() (io.ReadCloser, error)
+	ifName     func(index int) (string, error)
 }
 
 var _ Network = (*macNetwork)(nil)
@@ -137,6 +146,13 @@ func newMacNetwork(opts Options, r macRunner) *macNetwork {
 		run:     r,
 		journal: newJournal(opts.StateDir),
 		owned:   map[string]*macEntry{},
+		ifName: func(index int) (string, error) {
+			ifi, err := net.InterfaceByIndex(index)
+			if err != nil {
+				return "", err
+			}
+			return ifi.Name, nil
+		},
 	}
 }
 
@@ -166,6 +182,7 @@ func (n *macNetwork) Apply(ctx context.Context, ifname string, s Settings) error
 	have, err := n.applyLocked(ctx, prev, p, false)
 	if have.isEmpty() {
 		delete(n.owned, ifname)
+		n.self.forget(ifname)
 	} else {
 		n.owned[ifname] = have
 	}
@@ -236,6 +253,9 @@ func (n *macNetwork) applyLocked(ctx context.Context, prev *macEntry, p macPlan,
 	have := prev.union(want)
 	if err := n.journal.saveMac(have); err != nil {
 		return prev, fmt.Errorf("journal %s: %w", ifname, err)
+	}
+	if !recovering {
+		n.self.note(ifname, 0, have.bypassDests())
 	}
 	if err := ctx.Err(); err != nil {
 		return have, err

@@ -110,3 +110,24 @@ type Options struct {
 	ResolvConf string
 	Logger     Logger
 }
+
+// Watcher is implemented by a Network whose settings depend on the uplink
+// (the network the endpoints are reached through) and must be applied again
+// when it changes: on macOS and Windows the endpoints' host routes point at
+// the uplink's gateway, and the automatic MTU follows the uplink's. The
+// Linux Network does not implement it: its policy rules follow the uplink
+// by themselves.
+//
+// The contract:
+//   - Watch calls changed whenever the OS's routes, addresses or interfaces
+//     change, until ctx ends. Calls may come in bursts and from any
+//     goroutine; changed must not block.
+//   - Changes that this Network makes itself (on the tunnel interfaces it
+//     manages, and the endpoints' host routes it adds) do not call changed,
+//     so that applying again after a change does not cause the next one.
+//   - Watch blocks until ctx ends and then returns nil, or returns an error
+//     at once when it cannot watch. After Watch returns, changed is never
+//     called again.
+type Watcher interface {
+	Watch(ctx context.Context, changed func()) error
+}

@@ -10,9 +10,11 @@ import (
 
 // New returns the macOS implementation: ifconfig(8) and route(8) for the
 // utun interface's addresses, MTU and routes, networksetup(8) for DNS (see
-// macnet.go).
+// macnet.go). It implements Watcher with a routing socket.
 func New(opts Options) (Network, error) {
-	return newMacNetwork(opts, macExec{}), nil
+	n := newMacNetwork(opts, macExec{})
+	n.openRoutes = openMacRouteSocket
+	return n, nil
 }
 
 // macTools are the only commands the macOS back end runs, by absolute path

@@ -8,7 +8,8 @@ import (
 // New returns the Windows implementation: addresses, routes, interface
 // MTU and metric, and DNS of the Wintun adapter through the IP Helper API
 // (winipcfg), with host routes that keep the endpoints on the uplink. The
-// journal defaults to %ProgramData%\wgdesk\platform.
+// journal defaults to %ProgramData%\wgdesk\platform. It implements
+// Watcher with the IP Helper API's change notifications.
 func New(opts Options) (Network, error) {
 	if opts.StateDir == "" {
 		base := os.Getenv("ProgramData")
@@ -17,5 +18,7 @@ func New(opts Options) (Network, error) {
 		}
 		opts.StateDir = filepath.Join(base, "wgdesk")
 	}
-	return newWinNetwork(opts, winIPHelper{}), nil
+	n := newWinNetwork(opts, winIPHelper{})
+	n.register = registerWinChanges
+	return n, nil
 }

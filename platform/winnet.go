@@ -148,6 +148,12 @@ type winNetwork struct {
 
 	mu  sync.Mutex // serialises all changes and guards cur
 	cur map[string]*winTarget
+
+	// self is what the change callbacks ignore (winnet_watch.go): our
+	// adapters and the endpoints' host routes. register subscribes to
+	// the notifications (nil: Watch is not available).
+	self     ownedSet
+	register winWatch
 }
 
 func newWinNetwork(opts Options, ops winOps) *winNetwork {
@@ -177,6 +183,7 @@ func (n *winNetwork) Apply(ctx context.Context, ifname string, s Settings) error
 	if err != nil {
 		return err // nothing was changed
 	}
+	n.self.note(ifname, luid, winHostDests(prev.HostRoutes, want.HostRoutes))
 	have, err := n.move(ctx, &prev.winEntry, want, luid, found)
 	if err == nil {
 		want.winEntry = *have // without endpoint routes that were not ours
@@ -199,6 +206,7 @@ func (n *winNetwork) Apply(ctx context.Context, ifname string, s Settings) error
 func (n *winNetwork) remember(ifname string, t *winTarget) {
 	if t.isEmpty() && !t.up {
 		delete(n.cur, ifname)
+		n.self.forget(ifname)
 		return
 	}
 	n.cur[ifname] = t
