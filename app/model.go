@@ -5,6 +5,7 @@ package app
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -93,6 +94,13 @@ func (m *model) get(name string) (tunnelView, bool) {
 		return tunnelView{}, false
 	}
 	return m.tunnels[i], true
+}
+
+// nameTaken reports whether a tunnel has this name, ignoring case as the
+// service does (names that differ only in case would share one file on
+// macOS and Windows).
+func (m *model) nameTaken(name string) bool {
+	return slices.ContainsFunc(m.tunnels, func(t tunnelView) bool { return strings.EqualFold(t.Name, name) })
 }
 
 // stateText is a tunnel state in words for the badge.

@@ -259,7 +259,7 @@ var newTunnelOrder = []string{"Name", "Address", "DNS", "Router public key", "Ro
 func (u *UI) newTunnelForm(priv config.Key) *newTunnelForm {
 	n := &newTunnelForm{
 		priv:    priv,
-		taken:   func(name string) bool { _, ok := u.model.get(name); return ok },
+		taken:   u.model.nameTaken,
 		entries: map[string]*formEntry{},
 		status:  widget.NewLabel(""),
 		command: widget.NewLabel(""),

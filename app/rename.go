@@ -54,6 +54,8 @@ func checkRename(old, typed string, taken func(string) bool) string {
 		return "Enter the new name."
 	case name == old:
 		return "That is its name already."
+	case strings.EqualFold(name, old):
+		return "Names that differ only in capital letters count as the same name."
 	case tunnel.CheckName(name) != nil:
 		return "Name may hold letters, digits and _=+.- only, at most 32."
 	case taken(name):
@@ -98,7 +100,7 @@ func (u *UI) showRename(name string) {
 		showMessage("Could not rename "+name, name+" is in use: deactivate it first.", u.win)
 		return
 	}
-	taken := func(n string) bool { _, ok := u.model.get(n); return ok }
+	taken := u.model.nameTaken
 	r := &renameForm{
 		old:    name,
 		entry:  newFormEntry(),

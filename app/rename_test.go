@@ -44,6 +44,15 @@ func TestRenameDialogRenamesAndKeepsTheSelection(t *testing.T) {
 	if !r.ok.Disabled() || r.status.Text != "A tunnel named aaa exists already." {
 		t.Errorf("taken name: ok disabled=%v, status %q", r.ok.Disabled(), r.status.Text)
 	}
+	// Names are unique ignoring case, as the service keeps them.
+	r.entry.SetText("AAA")
+	if !r.ok.Disabled() || r.status.Text != "A tunnel named AAA exists already." {
+		t.Errorf("a name taken in other case: ok disabled=%v, status %q", r.ok.Disabled(), r.status.Text)
+	}
+	r.entry.SetText("Home")
+	if !r.ok.Disabled() || !strings.Contains(r.status.Text, "only in capital letters") {
+		t.Errorf("a change of case only: ok disabled=%v, status %q", r.ok.Disabled(), r.status.Text)
+	}
 	r.entry.SetText(strings.Repeat("x", 33))
 	if !r.ok.Disabled() {
 		t.Errorf("33 characters accepted")

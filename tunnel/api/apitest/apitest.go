@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,8 +87,10 @@ func (f *Service) Import(name string, cfg *config.Config) error {
 	if !nameRE.MatchString(name) {
 		return fmt.Errorf("%w: %q", tunnel.ErrBadName, name)
 	}
-	if _, ok := f.tunnels[name]; ok {
-		return fmt.Errorf("import %s: %w", name, tunnel.ErrExists)
+	for other := range f.tunnels { // unique ignoring case, as the service's
+		if strings.EqualFold(other, name) {
+			return fmt.Errorf("import %s: %w", name, tunnel.ErrExists)
+		}
 	}
 	f.tunnels[name] = &fakeTunnel{cfg: cfg, state: tunnel.StateInactive, since: Since}
 	f.emitLocked(tunnel.EventAdded, f.infoLocked(name))
