@@ -1,67 +1,29 @@
 package e2e
 
 import (
-	"encoding/json"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/wgdesk/wgdesk/internal/netlab"
 	"github.com/wgdesk/wgdesk/platform"
 )
 
-type peerStatus struct {
-	PublicKey     string `json:"public_key"`
-	Endpoint      string `json:"endpoint"`
-	RxBytes       uint64 `json:"rx_bytes"`
-	TxBytes       uint64 `json:"tx_bytes"`
-	LastHandshake string `json:"last_handshake"`
-}
-
-type tunnelStatus struct {
-	Name      string       `json:"name"`
-	State     string       `json:"state"`
-	Interface string       `json:"interface"`
-	Peers     []peerStatus `json:"peers"`
-}
-
-func (l *lab) status(name string) tunnelStatus {
-	l.t.Helper()
-	out := l.wgdesk("status", "--json", name)
-	var st tunnelStatus
-	if err := json.Unmarshal([]byte(out), &st); err != nil {
-		l.t.Fatalf("status --json %s is not a tunnel object: %v\n%s", name, err, out)
-	}
-	return st
-}
-
-// importConfig writes a client config to a file and imports it.
-func (l *lab) importConfig(name, allowedIPs string) {
-	l.t.Helper()
-	path := filepath.Join(l.dir, name+".conf")
-	if err := os.WriteFile(path, []byte(l.clientConfig(allowedIPs)), 0o600); err != nil {
-		l.t.Fatal(err)
-	}
-	l.wgdesk("import", "--name", name, path)
-}
-
 // checkTraffic proves pings to the office LAN pass through the tunnel and
 // that the peer's figures show a handshake and growing counters.
-func (l *lab) checkTraffic(name string) {
-	t := l.t
+func checkTraffic(t *testing.T, l *netlab.Lab, name string) {
 	t.Helper()
-	if err := l.ping(officeLAN4); err != nil {
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
 		t.Fatalf("office LAN unreachable through the tunnel: %v", err)
 	}
-	st := l.status(name)
+	st := l.Status(name)
 	if st.State != "active" || st.Interface == "" || len(st.Peers) != 1 {
 		t.Fatalf("status after up: %+v", st)
 	}
 	p := st.Peers[0]
-	if p.PublicKey != l.serverKey.PublicKey().String() {
+	if p.PublicKey != l.ServerKey.PublicKey().String() {
 		t.Fatalf("peer public key %q, want the server's", p.PublicKey)
 	}
 	if p.LastHandshake == "" {
@@ -73,64 +35,64 @@ func (l *lab) checkTraffic(name string) {
 	if p.Endpoint != "198.51.100.1:51820" {
 		t.Fatalf("endpoint %q", p.Endpoint)
 	}
-	if err := l.ping(tunServer4); err != nil {
+	if err := l.Ping(netlab.TunServer4); err != nil {
 		t.Fatal(err)
 	}
-	p2 := l.status(name).Peers[0]
+	p2 := l.Status(name).Peers[0]
 	if p2.RxBytes <= p.RxBytes || p2.TxBytes <= p.TxBytes {
 		t.Fatalf("counters did not grow after a ping: before rx=%d tx=%d, after rx=%d tx=%d", p.RxBytes, p.TxBytes, p2.RxBytes, p2.TxBytes)
 	}
 	// The packets really crossed the tunnel: the server saw the handshake.
-	if out := inNS(t, l.server, "wg", "show", l.serverIf(), "latest-handshakes"); strings.Contains(out, "\t0\n") {
+	if out := l.InNS(l.Server, "wg", "show", l.ServerIf(), "latest-handshakes"); strings.Contains(out, "\t0\n") {
 		t.Fatalf("the server has no handshake with the client: %q", out)
 	}
 }
 
 func TestE2ESplitTunnel(t *testing.T) {
-	l := newLab(t)
-	before := l.snapshot()
-	svc := l.startService()
-	l.importConfig("office", "10.66.0.0/24, fd42:66::/64, 203.0.113.0/24, 2001:db8:99::/64")
-	if got := l.wgdesk("list"); !strings.Contains(got, "office") {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	before := l.Snapshot()
+	svc := l.StartService()
+	l.Import("office", "10.66.0.0/24, fd42:66::/64, 203.0.113.0/24, 2001:db8:99::/64")
+	if got := l.Wgdesk("list"); !strings.Contains(got, "office") {
 		t.Fatalf("list lacks the imported tunnel:\n%s", got)
 	}
-	l.wgdesk("up", "office")
-	l.checkTraffic("office")
-	if err := l.ping(officeLAN6); err != nil {
+	l.Wgdesk("up", "office")
+	checkTraffic(t, l, "office")
+	if err := l.Ping(netlab.OfficeLAN6); err != nil {
 		t.Fatalf("office LAN over IPv6: %v", err)
 	}
 	// A split tunnel leaves the default route alone.
-	if got := inNS(t, l.client, "ip", "route", "get", "192.0.2.1"); !strings.Contains(got, "dev vc"+l.id) {
+	if got := l.InNS(l.Client, "ip", "route", "get", "192.0.2.1"); !strings.Contains(got, "dev "+l.ClientUplink()) {
 		t.Fatalf("an address outside AllowedIPs does not use the uplink: %s", got)
 	}
-	l.checkDNS()
-	l.wgdesk("down", "office")
-	if st := l.status("office"); st.State != "inactive" {
+	checkDNS(t, l)
+	l.Wgdesk("down", "office")
+	if st := l.Status("office"); st.State != "inactive" {
 		t.Fatalf("state after down: %q", st.State)
 	}
-	if after := l.snapshot(); after != before {
+	if after := l.Snapshot(); after != before {
 		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
-	svc.stop(t)
+	svc.Stop(t)
 }
 
 func TestE2EFullTunnel(t *testing.T) {
-	l := newLab(t)
-	before := l.snapshot()
-	svc := l.startService()
-	l.importConfig("home", "0.0.0.0/0, ::/0")
-	l.wgdesk("up", "home")
-	l.checkTraffic("home")
-	if err := l.ping(officeLAN6); err != nil {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	before := l.Snapshot()
+	svc := l.StartService()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	l.Wgdesk("up", "home")
+	checkTraffic(t, l, "home")
+	if err := l.Ping(netlab.OfficeLAN6); err != nil {
 		t.Fatalf("office LAN over IPv6: %v", err)
 	}
 	// Everything else goes into the tunnel...
-	iface := l.status("home").Interface
-	if got := inNS(t, l.client, "ip", "route", "get", "192.0.2.1"); !strings.Contains(got, "dev "+iface) {
+	iface := l.Status("home").Interface
+	if got := l.InNS(l.Client, "ip", "route", "get", "192.0.2.1"); !strings.Contains(got, "dev "+iface) {
 		t.Fatalf("a full tunnel does not carry other traffic: %s", got)
 	}
 	// ...but the tunnel's own packets to the endpoint keep the uplink.
-	rules := inNS(t, l.client, "ip", "rule", "show")
+	rules := l.InNS(l.Client, "ip", "rule", "show")
 	mark := ""
 	for _, line := range strings.Split(rules, "\n") {
 		if i := strings.Index(line, "not from all fwmark "); i >= 0 {
@@ -143,36 +105,35 @@ func TestE2EFullTunnel(t *testing.T) {
 	if !strings.Contains(rules, "suppress_prefixlength 0") {
 		t.Fatalf("no suppress_prefixlength rule:\n%s", rules)
 	}
-	if got := inNS(t, l.client, "ip", "route", "get", uplinkServer, "mark", mark); !strings.Contains(got, "dev vc"+l.id) {
+	if got := l.InNS(l.Client, "ip", "route", "get", netlab.UplinkServer, "mark", mark); !strings.Contains(got, "dev "+l.ClientUplink()) {
 		t.Fatalf("the endpoint is not reached outside the tunnel: %s", got)
 	}
-	l.checkDNS()
-	l.wgdesk("down", "home")
-	if after := l.snapshot(); after != before {
+	checkDNS(t, l)
+	l.Wgdesk("down", "home")
+	if after := l.Snapshot(); after != before {
 		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
-	svc.stop(t)
+	svc.Stop(t)
 }
 
 // checkDNS proves the config's DNS is in effect: resolv.conf names the
 // router and a name only the router knows resolves through the tunnel.
-func (l *lab) checkDNS() {
-	t := l.t
+func checkDNS(t *testing.T, l *netlab.Lab) {
 	t.Helper()
-	rc, err := os.ReadFile(filepath.Join("/etc/netns", l.client, "resolv.conf"))
+	rc, err := os.ReadFile(l.ResolvConfPath())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(rc), "nameserver "+tunServer4) || !strings.Contains(string(rc), "home.lan") {
+	if !strings.Contains(string(rc), "nameserver "+netlab.TunServer4) || !strings.Contains(string(rc), "home.lan") {
 		t.Fatalf("resolv.conf does not carry the tunnel's DNS:\n%s", rc)
 	}
-	out := inNS(t, l.client, "getent", "ahostsv4", officeName)
-	if !strings.Contains(out, officeLAN4) {
-		t.Fatalf("%s did not resolve through the router: %q", officeName, out)
+	out := l.InNS(l.Client, "getent", "ahostsv4", netlab.OfficeName)
+	if !strings.Contains(out, netlab.OfficeLAN4) {
+		t.Fatalf("%s did not resolve through the router: %q", netlab.OfficeName, out)
 	}
 	// The search domain applies too.
-	out = inNS(t, l.client, "getent", "ahostsv4", "office")
-	if !strings.Contains(out, officeLAN4) {
+	out = l.InNS(l.Client, "getent", "ahostsv4", "office")
+	if !strings.Contains(out, netlab.OfficeLAN4) {
 		t.Fatalf("search domain home.lan not in effect: %q", out)
 	}
 }
@@ -180,34 +141,32 @@ func (l *lab) checkDNS() {
 // A service killed with SIGKILL leaves rules and resolv.conf behind; its
 // next start must undo them.
 func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
-	l := newLab(t)
-	before := l.snapshot()
-	svc := l.startService()
-	l.importConfig("home", "0.0.0.0/0, ::/0")
-	l.wgdesk("up", "home")
-	if err := l.ping(officeLAN4); err != nil {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	before := l.Snapshot()
+	svc := l.StartService()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	l.Wgdesk("up", "home")
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
 		t.Fatal(err)
 	}
-	svc.cmd.Process.Signal(syscall.SIGKILL)
-	<-svc.done
-	svc.done <- nil
-	if l.snapshot() == before {
+	svc.Kill()
+	if l.Snapshot() == before {
 		t.Fatal("a killed service left nothing behind; the test proves nothing")
 	}
-	svc2 := l.startService()
-	if after := l.snapshot(); after != before {
+	svc2 := l.StartService()
+	if after := l.Snapshot(); after != before {
 		t.Fatalf("the next start did not clean up (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
-	if st := l.status("home"); st.State != "inactive" {
+	if st := l.Status("home"); st.State != "inactive" {
 		t.Fatalf("after a crash the tunnel should be inactive, is %q", st.State)
 	}
 	// And the tunnel still works after recovery.
-	l.wgdesk("up", "home")
-	if err := l.ping(officeLAN4); err != nil {
+	l.Wgdesk("up", "home")
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
 		t.Fatal(err)
 	}
-	svc2.stop(t)
-	if after := l.snapshot(); after != before {
+	svc2.Stop(t)
+	if after := l.Snapshot(); after != before {
 		t.Fatalf("SIGTERM did not deactivate the tunnel (- before, + after):\n%s", platform.LineDiff(before, after))
 	}
 }
@@ -216,14 +175,19 @@ func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
 // message saying how to get access, whether the socket's mode stops it or
 // the service's own check does.
 func TestE2EStrangerIsRefused(t *testing.T) {
-	l := newLab(t)
-	l.startService()
-	user := "wgdesk-e2e-" + l.id
-	run(t, "useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user)
+	l := netlab.New(t, netlab.Options{DNS: true})
+	l.StartService()
+	for _, tool := range []string{"useradd", "userdel", "runuser"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is missing: install Debian's passwd and util-linux (make deps-test)", tool)
+		}
+	}
+	user := "wgdesk-e2e-" + l.ID
+	netlab.Run(t, "useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user)
 	t.Cleanup(func() { exec.Command("userdel", user).Run() })
 
 	asStranger := func() (string, error) {
-		out, err := exec.Command("runuser", "-u", user, "--", l.bin, "list", "--socket", l.socketPath()).CombinedOutput()
+		out, err := exec.Command("runuser", "-u", user, "--", l.Bin, "list", "--socket", l.SocketPath()).CombinedOutput()
 		return string(out), err
 	}
 	out, err := asStranger()
@@ -235,7 +199,7 @@ func TestE2EStrangerIsRefused(t *testing.T) {
 	}
 	// Open the socket's mode so that only the service's SO_PEERCRED check
 	// stands between the stranger and the tunnels.
-	if err := os.Chmod(l.socketPath(), 0o666); err != nil {
+	if err := os.Chmod(l.SocketPath(), 0o666); err != nil {
 		t.Fatal(err)
 	}
 	out, err = asStranger()

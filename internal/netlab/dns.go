@@ -1,4 +1,4 @@
-package e2e
+package netlab
 
 import (
 	"encoding/binary"
@@ -10,10 +10,10 @@ import (
 	"time"
 )
 
-// serveDNSHelper answers A queries for officeName with officeLAN4 and
-// NXDOMAIN for everything else, on addr, until killed. It runs in the server
-// namespace as a child process of the test (see TestMain).
-func serveDNSHelper(addr string) int {
+// serveDNS answers A queries for OfficeName with OfficeLAN4 and NXDOMAIN
+// for everything else, on addr, until killed. It runs in the server
+// namespace as a child copy of the test binary (see Main).
+func serveDNS(addr string) int {
 	var pc net.PacketConn
 	var err error
 	// The tunnel address appears once wireguard-go is configured.
@@ -24,7 +24,7 @@ func serveDNSHelper(addr string) int {
 		sleepBriefly()
 	}
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "dns helper:", err)
+		fmt.Fprintln(os.Stderr, "netlab dns:", err)
 		return 1
 	}
 	buf := make([]byte, 1500)
@@ -67,12 +67,12 @@ func dnsAnswer(q []byte) []byte {
 	binary.BigEndian.PutUint16(reply[2:4], 0x8180) // response, recursion desired+available
 	binary.BigEndian.PutUint16(reply[4:6], 1)      // one question
 	reply = append(reply, question...)
-	if name == officeName && qtype == 1 {
+	if name == OfficeName && qtype == 1 {
 		binary.BigEndian.PutUint16(reply[6:8], 1) // one answer
-		ip := netip.MustParseAddr(officeLAN4).As4()
+		ip := netip.MustParseAddr(OfficeLAN4).As4()
 		reply = append(reply, 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4)
 		reply = append(reply, ip[:]...)
-	} else if name != officeName {
+	} else if name != OfficeName {
 		reply[3] |= 3 // NXDOMAIN
 	}
 	return reply
