@@ -20,21 +20,23 @@ import (
 
 	"github.com/wgdesk/wgdesk/cli"
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/internal/netlab"
 	"github.com/wgdesk/wgdesk/tunnel"
 	"github.com/wgdesk/wgdesk/tunnel/api"
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
 // smoke is the setup of an end-to-end test: the real binary built with
-// cgo, the fake service (two tunnels, office active) on a socket and a
-// virtual X display.
+// cgo and a virtual X display, and a service on a socket: the fake one
+// (serveFake) or the real one in a network lab (serveLab).
 type smoke struct {
 	t       *testing.T
 	dir     string
 	bin     string
 	socket  string
 	display string
-	svc     *apitest.Service
+	svc     *apitest.Service // with serveFake
+	lab     *netlab.Lab      // with serveLab
 }
 
 func newSmoke(t *testing.T, tools ...string) *smoke {
@@ -50,14 +52,23 @@ func newSmoke(t *testing.T, tools ...string) *smoke {
 			t.Skipf("%s is missing (make deps-gui installs it)", tool)
 		}
 	}
-	s := &smoke{t: t, dir: t.TempDir(), svc: apitest.New()}
+	s := &smoke{t: t, dir: t.TempDir()}
 	s.bin = filepath.Join(s.dir, "wgdesk")
 	build := exec.Command("go", "build", "-o", s.bin, "github.com/wgdesk/wgdesk")
 	build.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
+	s.display = startXvfb(t)
+	return s
+}
 
+// serveFake serves the in-process fake service with two tunnels, office
+// active, on a socket of its own.
+func (s *smoke) serveFake() {
+	t := s.t
+	t.Helper()
+	s.svc = apitest.New()
 	for _, name := range []string{"home", "office"} {
 		cfg, _, err := config.Parse([]byte(smokeConfig(t)))
 		if err != nil {
@@ -84,8 +95,28 @@ func newSmoke(t *testing.T, tools ...string) *smoke {
 		})
 	}()
 	t.Cleanup(func() { cancel(); <-served })
-	s.display = startXvfb(t)
-	return s
+}
+
+// serveLab runs the real service, the binary under test in service mode,
+// in a network lab (internal/netlab) whose server namespace runs
+// wireguard-go as the router. Two tunnels point at that router: "home",
+// left off, and "office", brought up; serveLab returns once office has
+// handshaken with the router through the lab's veth. The app then runs
+// outside the namespaces, on the lab's socket.
+func (s *smoke) serveLab() {
+	t := s.t
+	t.Helper()
+	s.lab = netlab.New(t, netlab.Options{Bin: s.bin})
+	s.lab.StartService()
+	s.lab.Import("home", "0.0.0.0/0, ::/0")
+	s.lab.Import("office", netlab.TunServer4+"/32, "+netlab.OfficeLAN4+"/32")
+	s.lab.Wgdesk("up", "office")
+	// A ping through the tunnel makes the handshake happen now rather
+	// than whenever the keepalive is due.
+	if err := s.lab.Ping(netlab.OfficeLAN4); err != nil {
+		t.Fatalf("office LAN unreachable through the tunnel: %v", err)
+	}
+	s.socket = s.lab.SocketPath()
 }
 
 // proc is the running app.
@@ -106,8 +137,9 @@ func (s *smoke) env() []string {
 	}
 }
 
-// startApp runs wgdesk --socket on the display with env added, and waits
-// until it follows the service's events.
+// startApp runs wgdesk --socket on the display with env added; with the
+// fake service it waits until the app follows the service's events (the
+// real service has no such signal: callers poll for the window instead).
 func (s *smoke) startApp(env ...string) *proc {
 	t := s.t
 	t.Helper()
@@ -126,6 +158,9 @@ func (s *smoke) startApp(env ...string) *proc {
 		cmd.Process.Kill()
 		<-p.done
 	})
+	if s.svc == nil {
+		return p
+	}
 	select {
 	case <-s.svc.Subscribed:
 	case <-p.done:
@@ -154,29 +189,44 @@ func (p *proc) poll(t *testing.T, what string, done func() bool) {
 }
 
 // TestSmokeUnderXvfb starts the real binary on a virtual X display
-// against the fake service, without a session bus, and takes a
-// screenshot of its window into $WGDESK_SCREENSHOT_DIR (default a
+// against the real service in a network lab (office up and handshaken
+// with the lab's wireguard-go, home off), without a session bus, and
+// takes a screenshot of its window into $WGDESK_SCREENSHOT_DIR (default a
 // temporary directory) as main-window.png.
 func TestSmokeUnderXvfb(t *testing.T) {
 	s := newSmoke(t, "import", "xwininfo")
+	s.serveLab()
 	shots := os.Getenv("WGDESK_SCREENSHOT_DIR")
 	if shots == "" {
 		shots = s.dir
 	}
+
+	// What the app will show: office active with a real handshake, which
+	// the router saw too; home imported but off.
+	office := s.lab.Status("office")
+	if office.State != "active" || len(office.Peers) != 1 {
+		t.Fatalf("office after up: %+v", office)
+	}
+	peer := office.Peers[0]
+	if peer.PublicKey != s.lab.ServerKey.PublicKey().String() || peer.LastHandshake == "" || peer.RxBytes == 0 {
+		t.Fatalf("office's peer has no handshake with the lab's router: %+v", peer)
+	}
+	if hs, err := time.Parse(time.RFC3339, peer.LastHandshake); err != nil || time.Since(hs) > time.Hour {
+		t.Fatalf("office's last handshake %q is not a recent time: %v", peer.LastHandshake, err)
+	}
+	if out := s.lab.ServerHandshakes(); !strings.Contains(out, s.lab.ClientKey.PublicKey().String()) || strings.Contains(out, "\t0\n") {
+		t.Fatalf("the router has no handshake with the client: %q", out)
+	}
+	if home := s.lab.Status("home"); home.State != "inactive" {
+		t.Fatalf("home should be off, is %q", home.State)
+	}
+
 	p := s.startApp() // no DBUS_SESSION_BUS_ADDRESS: the app must skip the tray
 
+	// The title comes from the service's state: the app reached the real
+	// service through the lab's socket and follows it.
 	const title = "wgdesk — connected: office"
-	var window string // X window id
-	p.poll(t, "the window titled "+title, func() bool {
-		out, err := run(t, "xwininfo", "-display", s.display, "-name", title)
-		if err != nil {
-			return false
-		}
-		// xwininfo: Window id: 0x200007 "wgdesk — connected: office"
-		_, rest, _ := strings.Cut(out, "Window id: ")
-		window, _, _ = strings.Cut(rest, " ")
-		return strings.HasPrefix(window, "0x")
-	})
+	window := p.waitWindow(t, s.display, title)
 	shot := filepath.Join(shots, "main-window.png")
 	var colours int
 	// The title changes before the next frame is drawn. The bare window
@@ -207,6 +257,29 @@ func TestSmokeUnderXvfb(t *testing.T) {
 		t.Errorf("the first instance exited after the second launch: %v\n%s", p.err, p.stderr.String())
 	default:
 	}
+
+	// The app follows the real service live: office switched off from the
+	// command line, the window's title says nothing is connected.
+	s.lab.Wgdesk("down", "office")
+	p.waitWindow(t, s.display, "wgdesk")
+}
+
+// waitWindow waits for a window with exactly this title on display and
+// returns its X window id.
+func (p *proc) waitWindow(t *testing.T, display, title string) string {
+	t.Helper()
+	var window string
+	p.poll(t, "the window titled "+title, func() bool {
+		out, err := run(t, "xwininfo", "-display", display, "-name", title)
+		if err != nil {
+			return false
+		}
+		// xwininfo: Window id: 0x200007 "wgdesk — connected: office"
+		_, rest, _ := strings.Cut(out, "Window id: ")
+		window, _, _ = strings.Cut(rest, " ")
+		return strings.HasPrefix(window, "0x")
+	})
+	return window
 }
 
 // freshService moves the fake service's fixed times to the present, so

@@ -79,6 +79,7 @@ func readMenu(menu dbus.BusObject, ids, toggles map[string]int32) bool {
 // when it has no bus; the app must only use the tray when it has one).
 func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 	s := newSmoke(t, "dbus-daemon")
+	s.serveFake()
 	addr := startDBus(t)
 	conn, err := dbus.Connect(addr)
 	if err != nil {
