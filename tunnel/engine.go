@@ -75,6 +75,10 @@ type Deps struct {
 	// InterfaceExists reports whether the OS has an interface of that name
 	// (default: net.InterfaceByName); used to pick a free name.
 	InterfaceExists func(name string) bool
+
+	// newSettleTimer makes the burst timer of the re-apply loop
+	// (rewatch.go); tests fire their own.
+	newSettleTimer func() settleTimer
 }
 
 func (d Deps) withDefaults() Deps {
@@ -95,6 +99,9 @@ func (d Deps) withDefaults() Deps {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		}
+	}
+	if d.newSettleTimer == nil {
+		d.newSettleTimer = func() settleTimer { return newRealSettleTimer(rewatchSettle) }
 	}
 	return d
 }
@@ -146,6 +153,9 @@ type Engine struct {
 	applied  bool // Network.Apply was attempted: undo it
 	settings platform.Settings
 	closed   bool
+	// stopRewatch ends the re-apply loop and waits for it (nil when the
+	// Network does not watch); see rewatch.go.
+	stopRewatch func()
 }
 
 // scriptsHint is added to ErrScriptsOff: how an administrator enables
@@ -164,7 +174,9 @@ func CheckScripts(cfg *config.Config, allowed bool) error {
 
 // StartEngine brings a tunnel up: resolve endpoints, PreUp, create the TUN,
 // start the device, set its config over UAPI, apply addresses, routes, DNS
-// and MTU, bring the device up, PostUp. On failure it tears down whatever
+// and MTU, bring the device up, PostUp. When the Network is a
+// platform.Watcher, it then applies the settings again after each change of
+// the network, until Close (see rewatch.go). On failure it tears down whatever
 // was done, in reverse order, and returns a *StepError.
 func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 	if opts.Deps.Network == nil {
@@ -184,6 +196,7 @@ func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		}
 		return nil, err
 	}
+	e.startRewatch()
 	return e, nil
 }
 
@@ -293,8 +306,14 @@ func (e *Engine) teardown(ctx context.Context, withScripts bool) error {
 		return nil
 	}
 	e.closed = true
-	dev, t, ifname, applied := e.dev, e.tun, e.ifname, e.applied
+	dev, t, ifname, applied, stopRewatch := e.dev, e.tun, e.ifname, e.applied, e.stopRewatch
 	e.mu.Unlock()
+
+	// The re-apply loop ends first, and a re-apply under way finishes
+	// (cut short), so that none can add routes after they are removed.
+	if stopRewatch != nil {
+		stopRewatch()
+	}
 
 	var errs []error
 	if withScripts {
