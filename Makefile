@@ -93,7 +93,7 @@ SCREENSHOT_DIR ?= $(CURDIR)/.ci/artifacts
 
 # The desktop app's tests: headless UI tests against a fake service, and a
 # smoke test of the real binary under Xvfb (as root; it skips otherwise).
-test-gui: deps-gui
+test-gui: deps-gui deps-test
 	CGO_ENABLED=1 $(GO) vet ./app/... ./assets/...
 	mkdir -p $(SCREENSHOT_DIR)
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" WGDESK_SCREENSHOT_DIR=$(SCREENSHOT_DIR) CGO_ENABLED=1 $(GO) test -race -count=1 ./app/... ./assets/...
