@@ -63,8 +63,11 @@ type Manager struct {
 	tunnels map[string]*managed
 	subs    map[int]chan Event
 	nextSub int
-	closed  bool
-	stats   sync.WaitGroup
+	// subsWake is closed (and replaced) when the first subscriber comes:
+	// the stats watchers sleep while nobody listens.
+	subsWake chan struct{}
+	closed   bool
+	stats    sync.WaitGroup
 }
 
 var _ Service = (*Manager)(nil)
@@ -107,12 +110,13 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		return nil, err
 	}
 	m := &Manager{
-		opts:    opts,
-		deps:    opts.Deps.withDefaults(),
-		log:     opts.Logger,
-		store:   st,
-		tunnels: map[string]*managed{},
-		subs:    map[int]chan Event{},
+		opts:     opts,
+		deps:     opts.Deps.withDefaults(),
+		log:      opts.Logger,
+		store:    st,
+		tunnels:  map[string]*managed{},
+		subs:     map[int]chan Event{},
+		subsWake: make(chan struct{}),
 	}
 	now := time.Now()
 	for _, l := range loaded {
@@ -166,10 +170,30 @@ var errClosed = errors.New("tunnel manager is closed")
 
 // List returns every stored tunnel, sorted by name.
 func (m *Manager) List() []TunnelInfo {
+	// Fresh figures of the active tunnels, read outside the lock (the
+	// stats watchers sleep while nobody subscribes).
+	m.mu.Lock()
+	engines := map[*managed]*Engine{}
+	for _, t := range m.tunnels {
+		if t.engine != nil && t.state == StateActive {
+			engines[t] = t.engine
+		}
+	}
+	m.mu.Unlock()
+	fresh := map[*managed][]PeerStats{}
+	for t, eng := range engines {
+		if peers, err := eng.Stats(); err == nil {
+			fresh[t] = peers
+		}
+	}
+
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]TunnelInfo, 0, len(m.tunnels))
 	for _, t := range m.tunnels {
+		if peers, ok := fresh[t]; ok && t.engine == engines[t] {
+			t.peers = peers
+		}
 		out = append(out, infoOf(t))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
@@ -399,6 +423,10 @@ func (m *Manager) Subscribe() (<-chan Event, func()) {
 	id := m.nextSub
 	m.nextSub++
 	m.subs[id] = ch
+	if len(m.subs) == 1 {
+		close(m.subsWake)
+		m.subsWake = make(chan struct{})
+	}
 	return ch, func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
@@ -439,11 +467,28 @@ func (m *Manager) Close(ctx context.Context) error {
 }
 
 // watchStats pushes EventStats every StatsInterval while eng runs.
+//
+// While nobody subscribes (no app window, no event stream) it reads
+// nothing and sleeps without a timer, so that an idle service with a
+// tunnel up costs what the engine alone costs; Get and List read the
+// figures afresh for their callers.
 func (m *Manager) watchStats(t *managed, eng *Engine, stop <-chan struct{}) {
 	defer m.stats.Done()
 	tick := time.NewTicker(m.opts.StatsInterval)
 	defer tick.Stop()
 	for {
+		m.mu.Lock()
+		idle, wake := len(m.subs) == 0, m.subsWake
+		m.mu.Unlock()
+		if idle {
+			tick.Stop()
+			select {
+			case <-stop:
+				return
+			case <-wake:
+			}
+			tick.Reset(m.opts.StatsInterval)
+		}
 		select {
 		case <-stop:
 			return

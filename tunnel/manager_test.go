@@ -682,3 +682,36 @@ func TestManagerUpDownCyclesLeakNothing(t *testing.T) {
 	}
 	wantState(t, l.net, "")
 }
+
+// With nobody subscribed the stats watchers sleep; List and Get read the
+// figures afresh, and the first subscriber wakes the watchers up.
+func TestManagerStatsWithoutSubscribers(t *testing.T) {
+	l := newLab(t)
+	m := newTestManager(t, l, t.TempDir())
+	ck := mustKey(t)
+	r := l.newRouter(ck)
+	if err := m.Import("home", clientConfig(ck, r)); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Up(context.Background(), "home"); err != nil {
+		t.Fatal(err)
+	}
+	client := l.tun("home").ch
+	sendPacket(t, client, r.tun, clientIP, routerIP)
+	sendPacket(t, r.tun, client, routerIP, clientIP)
+
+	list := m.List()
+	if len(list) != 1 || len(list[0].Peers) != 1 || list[0].Peers[0].RxBytes == 0 || list[0].Peers[0].LastHandshake.IsZero() {
+		t.Fatalf("List without subscribers shows figures %+v, want the handshake and traffic", list)
+	}
+	events, cancel := m.Subscribe()
+	defer cancel()
+	if ev := nextEvent(t, events, "home", EventStats); len(ev.Tunnel.Peers) != 1 || ev.Tunnel.Peers[0].RxBytes == 0 {
+		t.Errorf("first stats event after subscribing: %+v", ev.Tunnel.Peers)
+	}
+	cancel()
+	// Subscribing again after the last one left wakes the watcher again.
+	events2, cancel2 := m.Subscribe()
+	defer cancel2()
+	nextEvent(t, events2, "home", EventStats)
+}
