@@ -9,7 +9,9 @@ import (
 	"io"
 	"log"
 	"os"
+	"os/signal"
 	"runtime"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -90,6 +92,21 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			case <-raised:
 				return
 			}
+		}
+	}()
+	// The session ends its apps with SIGTERM (logout, shutdown): quit as
+	// Ctrl+Q does, so that the window's size is saved, the single-instance
+	// socket removed and, when this process runs the service too, its
+	// tunnels taken down in order.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		select {
+		case sig := <-sigs:
+			logger.Printf("%v: quitting", sig)
+			fyne.Do(u.quit)
+		case <-raised:
 		}
 	}()
 	u.Window().ShowAndRun()

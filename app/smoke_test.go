@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -121,6 +122,7 @@ func (s *smoke) serveLab() {
 
 // proc is the running app.
 type proc struct {
+	cmd    *exec.Cmd
 	stderr *lockedBuffer
 	done   chan struct{} // closed when the app exited
 	err    error         // how it exited, once done is closed
@@ -144,7 +146,7 @@ func (s *smoke) startApp(env ...string) *proc {
 	t := s.t
 	t.Helper()
 	cmd := exec.Command(s.bin, "--socket", s.socket)
-	p := &proc{stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	cmd.Env = append(s.env(), env...)
 	if err := cmd.Start(); err != nil {
@@ -262,6 +264,20 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	// command line, the window's title says nothing is connected.
 	s.lab.Wgdesk("down", "office")
 	p.waitWindow(t, s.display, "wgdesk")
+
+	// The session ends apps with SIGTERM: the app quits cleanly, exit
+	// status 0, and says why.
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-p.done:
+		if p.err != nil || !strings.Contains(p.stderr.String(), "terminated: quitting") {
+			t.Errorf("after SIGTERM: exit %v\n%s", p.err, p.stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Errorf("the app did not quit on SIGTERM\n%s", p.stderr.String())
+	}
 }
 
 // waitWindow waits for a window with exactly this title on display and
