@@ -506,10 +506,29 @@ gui_start() {
 			GUI_MS=$(((t1 - t0) / 1000000))
 			return
 		fi
-		kill -0 "$GUI_PID" 2>/dev/null || die "the desktop app exited before showing a window: $(tail -5 "$TMP/wgdesk-gui.log")"
+		if ! kill -0 "$GUI_PID" 2>/dev/null; then
+			wait "$GUI_PID" 2>/dev/null || true
+			GUI_PID=
+			return 1
+		fi
 		sleep 0.01
 	done
 	die "the desktop app showed no window in 30 s: $(tail -5 "$TMP/wgdesk-gui.log")"
+}
+
+# gui_start_checked is gui_start that survives one crash of the app at
+# start: it counts it in gui_start_crashes, logs where the app panicked
+# (the first lines of Go's report) and starts it again. A second crash in a
+# row ends the bench.
+gui_start_checked() {
+	local run=$1 mark
+	mark=$(wc -l <"$TMP/wgdesk-gui.log" 2>/dev/null || echo 0)
+	gui_start "$run" && return 0
+	R[wgdesk.gui_start_crashes]=$((${R[wgdesk.gui_start_crashes]:-0} + 1))
+	log "desktop app: start $run exited before showing a window: $(tail -n +"$((mark + 1))" "$TMP/wgdesk-gui.log" |
+		grep -m1 -A6 -E '^(panic|fatal error|SIG)' | tr '\n' ' ')"
+	cp "$TMP/wgdesk-gui.log" "$TMP/wgdesk-gui-crash-$run.log"
+	gui_start "$run" || die "the desktop app exited before showing a window twice: $(tail -5 "$TMP/wgdesk-gui.log")"
 }
 
 # gui_idle_figures records the memory of the GUI program pid and, over
@@ -583,8 +602,9 @@ measure_gui() {
 	GUI_DISPLAY=:$(head -1 "$TMP/xvfb.display" | tr -d ' \n')
 
 	: >"$TMP/gui.start"
+	R[wgdesk.gui_start_crashes]=0
 	for run in $(seq "$BENCH_RUNS"); do
-		gui_start "$run"
+		gui_start_checked "$run"
 		echo "$GUI_MS" >>"$TMP/gui.start"
 		log "desktop app: start $run/$BENCH_RUNS: window mapped after $GUI_MS ms"
 		[ "$run" = "$BENCH_RUNS" ] || gui_stop
@@ -659,6 +679,7 @@ FIGURES=(
 	"gui_rss_anon_mb|GUI: RssAnon, tunnel shown (MB)"
 	"gui_idle_cpu_pct|GUI: idle CPU, tunnel shown (% of a core)"
 	"gui_wakeups_per_s|GUI: context switches/s, idle"
+	"gui_start_crashes|GUI: starts that crashed (retried)"
 )
 LABELS=([0]="wgdesk" [1]="wg-quick+Debian wg-go" [2]="wg-quick+newest wg-go" [3]="veth")
 COLS=(wgdesk wgquick_debian wgquick_newest veth)
