@@ -769,6 +769,7 @@ report() {
 	act_newest=$(calc "$(get wgdesk up_first_ping_ms) / $(get wgquick_newest up_first_ping_ms)")
 	echo "target_throughput_ratio_vs_wireguard_go_at_least_0.97: $(verdict "$tr_newest" '>=' 0.97)"
 	echo "target_rss_one_tunnel_below_25_mb: $(verdict "$(get wgdesk rss_tunnel_mb)" '<' 25)"
+	echo "target_peak_rss_at_most_half_of_wireguard_go: $(verdict "$(ratio "$(get wgdesk rss_peak_mb)" "$(get wgquick_newest rss_peak_mb)")" '<=' 0.5)"
 	echo "target_activation_at_most_half_of_wg_quick: $(verdict "$act" '<=' 0.5)"
 	echo "target_gui_idle_cpu_below_1_pct: $(verdict "$(get wgdesk gui_idle_cpu_pct)" '<' 1)"
 	echo "activation_ratio_vs_wg_quick_newest: $act_newest"
@@ -776,6 +777,7 @@ report() {
 	echo "throughput_ratio_vs_debian_wg_quick: $tr_debian"
 	echo "throughput_ratio_vs_veth: $tr_veth"
 	echo "activation_ratio_vs_wg_quick: $act"
+	echo "peak_rss_ratio_vs_wireguard_go: $(ratio "$(get wgdesk rss_peak_mb)" "$(get wgquick_newest rss_peak_mb)")"
 	echo "gui_idle_cpu_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_idle_cpu_pct)" "$(get fyneref gui_idle_cpu_pct)")"
 	echo "gui_idle_cpu_above_fyne_minimal_pct: $(calc "$(get wgdesk gui_idle_cpu_pct) - $(get fyneref gui_idle_cpu_pct)")"
 	echo "gui_rss_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_rss_mb)" "$(get fyneref gui_rss_mb)")"
