@@ -82,10 +82,19 @@ func (j journal) path(ifname string) (string, error) {
 	return filepath.Join(j.dir, ifname+".json"), nil
 }
 
-// save writes e atomically (temporary file, fsync, rename, mode 0600), or
-// deletes the file when e is empty.
-func (j journal) save(e *journalEntry) error {
-	p, err := j.path(e.Interface)
+// journalRecord is one back end's journal entry for one interface: the
+// Linux journalEntry, or the macOS and Windows ones, which record more.
+type journalRecord interface {
+	ifname() string
+	isEmpty() bool
+}
+
+func (e *journalEntry) ifname() string { return e.Interface }
+
+// saveRecord writes e atomically (temporary file, fsync, rename, mode
+// 0600), or deletes its file when e is empty.
+func (j journal) saveRecord(e journalRecord) error {
+	p, err := j.path(e.ifname())
 	if err != nil {
 		return err
 	}
@@ -97,7 +106,7 @@ func (j journal) save(e *journalEntry) error {
 	}
 	data, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode journal for %s: %w", e.Interface, err)
+		return fmt.Errorf("encode journal for %s: %w", e.ifname(), err)
 	}
 	if err := os.MkdirAll(j.dir, 0o700); err != nil {
 		return fmt.Errorf("create journal directory: %w", err)
@@ -108,29 +117,39 @@ func (j journal) save(e *journalEntry) error {
 	return nil
 }
 
-// load returns every journal entry left in the directory.
-func (j journal) load() ([]*journalEntry, error) {
+// loadRecords returns every entry left in j's directory, decoded as the
+// back end's record type.
+func loadRecords[T any, P interface {
+	*T
+	journalRecord
+}](j journal) ([]P, error) {
 	files, err := filepath.Glob(filepath.Join(j.dir, "*.json"))
 	if err != nil {
 		return nil, fmt.Errorf("list journal: %w", err)
 	}
-	var out []*journalEntry
+	var out []P
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, fmt.Errorf("read journal: %w", err)
 		}
-		e := new(journalEntry)
+		e := P(new(T))
 		if err := json.Unmarshal(data, e); err != nil {
 			return nil, fmt.Errorf("decode journal %s: %w", f, err)
 		}
-		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.Interface != want {
-			return nil, fmt.Errorf("journal %s names interface %q", f, e.Interface)
+		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.ifname() != want {
+			return nil, fmt.Errorf("journal %s names interface %q", f, e.ifname())
 		}
 		out = append(out, e)
 	}
 	return out, nil
 }
+
+// save writes the Linux entry e (see saveRecord).
+func (j journal) save(e *journalEntry) error { return j.saveRecord(e) }
+
+// load returns every Linux journal entry left in the directory.
+func (j journal) load() ([]*journalEntry, error) { return loadRecords[journalEntry](j) }
 
 // notIn returns the elements of have that want lacks.
 func notIn[T comparable](have, want []T) []T {

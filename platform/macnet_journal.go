@@ -1,15 +1,8 @@
 package platform
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 )
 
 // macEntry is the macOS journal entry of one utun interface: everything the
@@ -86,52 +79,11 @@ func (e *macEntry) union(want *macEntry) *macEntry {
 	return u
 }
 
+func (e *macEntry) ifname() string { return e.Interface }
+
 // saveMac writes e atomically (mode 0600), or deletes its file when e is
 // empty.
-func (j journal) saveMac(e *macEntry) error {
-	p, err := j.path(e.Interface)
-	if err != nil {
-		return err
-	}
-	if e.isEmpty() {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove journal %s: %w", p, err)
-		}
-		return nil
-	}
-	data, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode journal for %s: %w", e.Interface, err)
-	}
-	if err := os.MkdirAll(j.dir, 0o700); err != nil {
-		return fmt.Errorf("create journal directory: %w", err)
-	}
-	if err := WriteFileAtomic(p, append(data, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write journal: %w", err)
-	}
-	return nil
-}
+func (j journal) saveMac(e *macEntry) error { return j.saveRecord(e) }
 
 // loadMac returns every macOS journal entry left in the directory.
-func (j journal) loadMac() ([]*macEntry, error) {
-	files, err := filepath.Glob(filepath.Join(j.dir, "*.json"))
-	if err != nil {
-		return nil, fmt.Errorf("list journal: %w", err)
-	}
-	var out []*macEntry
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
-		}
-		e := new(macEntry)
-		if err := json.Unmarshal(data, e); err != nil {
-			return nil, fmt.Errorf("decode journal %s: %w", f, err)
-		}
-		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.Interface != want {
-			return nil, fmt.Errorf("journal %s names interface %q", f, e.Interface)
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
+func (j journal) loadMac() ([]*macEntry, error) { return loadRecords[macEntry](j) }

@@ -16,12 +16,9 @@ package platform
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -528,51 +525,13 @@ func (n *winNetwork) Recover(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+func (e *winEntry) ifname() string { return e.Interface }
+
 // saveJournal writes e atomically, or deletes its file when e is empty.
-func (n *winNetwork) saveJournal(e *winEntry) error {
-	p, err := n.journal.path(e.Interface)
-	if err != nil {
-		return err
-	}
-	if e.isEmpty() {
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("remove journal %s: %w", p, err)
-		}
-		return nil
-	}
-	data, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode journal for %s: %w", e.Interface, err)
-	}
-	if err := os.MkdirAll(n.journal.dir, 0o700); err != nil {
-		return fmt.Errorf("create journal directory: %w", err)
-	}
-	return WriteFileAtomic(p, append(data, '\n'), 0o600)
-}
+func (n *winNetwork) saveJournal(e *winEntry) error { return n.journal.saveRecord(e) }
 
 // loadJournal returns every entry left in the journal directory.
-func (n *winNetwork) loadJournal() ([]*winEntry, error) {
-	files, err := filepath.Glob(filepath.Join(n.journal.dir, "*.json"))
-	if err != nil {
-		return nil, fmt.Errorf("list journal: %w", err)
-	}
-	var out []*winEntry
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return nil, fmt.Errorf("read journal: %w", err)
-		}
-		e := new(winEntry)
-		if err := json.Unmarshal(data, e); err != nil {
-			return nil, fmt.Errorf("decode journal %s: %w", f, err)
-		}
-		if want := strings.TrimSuffix(filepath.Base(f), ".json"); e.Interface != want {
-			return nil, fmt.Errorf("journal %s names interface %q", f, e.Interface)
-		}
-		out = append(out, e)
-	}
-	return out, nil
-}
+func (n *winNetwork) loadJournal() ([]*winEntry, error) { return loadRecords[winEntry](n.journal) }
 
 // tolerate returns nil for an error that says the job is done already.
 func winTolerate(err, done error) error {
