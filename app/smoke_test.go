@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -123,7 +122,7 @@ func (s *smoke) serveLab() {
 // proc is the running app.
 type proc struct {
 	cmd    *exec.Cmd
-	stderr *lockedBuffer
+	stderr *netlab.Buffer
 	done   chan struct{} // closed when the app exited
 	err    error         // how it exited, once done is closed
 }
@@ -146,7 +145,7 @@ func (s *smoke) startApp(env ...string) *proc {
 	t := s.t
 	t.Helper()
 	cmd := exec.Command(s.bin, "--socket", s.socket)
-	p := &proc{cmd: cmd, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &proc{cmd: cmd, stderr: &netlab.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	cmd.Env = append(s.env(), env...)
 	if err := cmd.Start(); err != nil {
@@ -335,23 +334,6 @@ func (f freshService) Subscribe() (<-chan tunnel.Event, func()) {
 		}
 	}()
 	return out, cancel
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // run runs a short-lived X client; a client that hangs (import waits for

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -178,7 +177,7 @@ func (l *Lab) startServer() {
 		t.Fatal(err)
 	}
 	cmd := exec.Command("ip", "netns", "exec", l.Server, "wireguard-go", "-f", l.ServerIf())
-	out := &lockedBuffer{}
+	out := &Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = append(os.Environ(), "WG_PROCESS_FOREGROUND=1", "LOG_LEVEL=error")
 	if err := cmd.Start(); err != nil {
@@ -213,7 +212,7 @@ func (l *Lab) startDNS() {
 	t := l.t
 	cmd := exec.Command("ip", "netns", "exec", l.Server, os.Args[0])
 	cmd.Env = append(os.Environ(), dnsHelperEnv+"="+TunServer4+":53")
-	out := &lockedBuffer{}
+	out := &Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -257,7 +256,7 @@ func (l *Lab) Import(name, allowedIPs string) {
 // Service is one run of `wgdesk service` in the client namespace.
 type Service struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *Buffer
 	done chan error // holds the exit status once the process ended
 }
 
@@ -268,7 +267,7 @@ func (l *Lab) StartService() *Service {
 	t := l.t
 	t.Helper()
 	os.MkdirAll(filepath.Dir(l.SocketPath()), 0o755)
-	s := &Service{out: &lockedBuffer{}, done: make(chan error, 1)}
+	s := &Service{out: &Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command("ip", "netns", "exec", l.Client, l.Bin, "service",
 		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose")
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
@@ -433,22 +432,4 @@ func WaitFor(t testing.TB, limit time.Duration, what string, cond func() bool) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-}
-
-// lockedBuffer collects a child's output while tests read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
