@@ -4,13 +4,18 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/wgdesk/wgdesk/tunnel/api"
+	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
 func TestSocketArg(t *testing.T) {
@@ -55,5 +60,42 @@ func TestNoLocaleNoiseUnderCUTF8(t *testing.T) {
 		if strings.Contains(stderr.String(), "locale") {
 			t.Errorf("%v wgdesk version printed:\n%s", env, stderr.String())
 		}
+	}
+}
+
+// A display that cannot be opened (no X server there, or one resetting)
+// ends the app with a sentence naming it, not the toolkit's panic.
+func TestAppReportsADisplayItCannotOpen(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wgdesk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// A service answers on the socket, so that the app (run as root in
+	// make test) does not start one of its own.
+	sock := filepath.Join(dir, "s.sock")
+	ln, err := api.Listen(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() {
+		served <- api.Serve(ctx, ln, apitest.New(), api.Options{
+			Access: &api.Access{PeerCred: func(net.Conn) (api.Cred, error) { return api.Cred{}, nil }},
+		})
+	}()
+	t.Cleanup(func() { cancel(); <-served })
+
+	cmd := exec.Command(bin, "--socket", sock)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_RUNTIME_DIR=" + dir,
+		"DISPLAY=:" + strconv.Itoa(90+os.Getpid()%800), "LANG=C.UTF-8"} // no X server listens there
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+		t.Fatalf("exit %v, want status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "wgdesk: cannot open the display") || strings.Contains(string(out), "goroutine") {
+		t.Errorf("output:\n%s", out)
 	}
 }

@@ -75,12 +75,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if !hasTray {
 		logger.Printf("no system tray (%s); closing the window quits", why)
 	}
-	u := New(a, client, Options{
+	u, err := newUI(a, client, Options{
 		Socket:  *socket,
 		Logf:    logger.Printf,
 		Refresh: time.Second,
 		Tray:    hasTray,
 	})
+	if err != nil {
+		fmt.Fprintf(stderr, "wgdesk: %v\n", err)
+		return 1
+	}
 	u.Start()
 	raised := make(chan struct{})
 	defer close(raised)
@@ -123,4 +127,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		logger.Printf("background work did not stop within 2s; exiting anyway")
 	}
 	return 0
+}
+
+// newUI is New for Main: the toolkit opens the display when the first
+// window is made and panics when it cannot (no X server, a display that
+// refuses connections); that becomes an error that names the display.
+func newUI(a fyne.App, c Client, opts Options) (u *UI, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot open the display %q: %v", os.Getenv("DISPLAY"), r)
+		}
+	}()
+	return New(a, c, opts), nil
 }

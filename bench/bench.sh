@@ -595,7 +595,10 @@ measure_gui() {
 		}
 	done
 	log "desktop app: starting Xvfb"
-	Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp 3>"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
+	# -noreset: an X server restarts when its last client leaves, and the
+	# next start of the app would meet it restarting (it could not open the
+	# display).
+	Xvfb -displayfd 3 -screen 0 1280x800x24 -nolisten tcp -noreset 3>"$TMP/xvfb.display" 2>"$TMP/xvfb.log" &
 	XVFB_PID=$!
 	# -displayfd writes the display number it chose once it accepts clients.
 	wait_until "Xvfb" 100 test -s "$TMP/xvfb.display"
