@@ -66,12 +66,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		defer inst.Close()
 	}
 
+	hasTray, why := trayAvailable()
+	noBusAutolaunch(os.Getenv, os.Setenv, fileExists) // before the toolkit looks for a bus
 	a := fyneapp.NewWithID(AppID)
 	a.SetIcon(fyne.NewStaticResource("wgdesk.png", assets.AppIcon))
 	client := api.Dial(*socket)
 	defer client.Close()
 
-	hasTray, why := trayAvailable()
 	if !hasTray {
 		logger.Printf("no system tray (%s); closing the window quits", why)
 	}

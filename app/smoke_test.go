@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -222,6 +223,7 @@ func TestSmokeUnderXvfb(t *testing.T) {
 		t.Fatalf("home should be off, is %q", home.State)
 	}
 
+	busesBefore := sessionBusDaemons(t)
 	p := s.startApp() // no DBUS_SESSION_BUS_ADDRESS: the app must skip the tray
 
 	// The title comes from the service's state: the app reached the real
@@ -277,6 +279,39 @@ func TestSmokeUnderXvfb(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Errorf("the app did not quit on SIGTERM\n%s", p.stderr.String())
 	}
+	// Without a session bus the app must not have started one of its own
+	// (D-Bus autolaunch), which would outlive it.
+	for pid, args := range sessionBusDaemons(t) {
+		if _, ok := busesBefore[pid]; !ok {
+			t.Errorf("a session bus daemon appeared while the app ran: pid %d %s", pid, args)
+		}
+	}
+}
+
+// sessionBusDaemons lists the running dbus-daemon processes that serve a
+// session bus, by pid.
+func sessionBusDaemons(t *testing.T) map[int]string {
+	t.Helper()
+	out := map[int]string{}
+	dirs, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(d.Name())
+		if err != nil {
+			continue
+		}
+		cmd, err := os.ReadFile(filepath.Join("/proc", d.Name(), "cmdline"))
+		if err != nil {
+			continue // gone meanwhile
+		}
+		args := strings.ReplaceAll(strings.TrimRight(string(cmd), "\x00"), "\x00", " ")
+		if strings.Contains(args, "dbus-daemon") && strings.Contains(args, "--session") {
+			out[pid] = args
+		}
+	}
+	return out
 }
 
 // waitWindow waits for a window with exactly this title on display and
