@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -132,12 +133,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 
 // newUI is New for Main: the toolkit opens the display when the first
 // window is made and panics when it cannot (no X server, a display that
-// refuses connections); that becomes an error that names the display.
+// refuses connections); that panic becomes an error that names the
+// display. Any other panic is a bug and goes on with its trace.
 func newUI(a fyne.App, c Client, opts Options) (u *UI, err error) {
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot open the display %q: %v", os.Getenv("DISPLAY"), r)
+		r := recover()
+		if r == nil {
+			return
 		}
+		if !strings.Contains(fmt.Sprint(r), "GLFW") {
+			panic(r)
+		}
+		err = fmt.Errorf("cannot open the display %q: %v", os.Getenv("DISPLAY"), r)
 	}()
 	return New(a, c, opts), nil
 }
