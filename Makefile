@@ -44,11 +44,22 @@ build-service:
 # (main_windows.go). A cold build takes about 11 minutes on 2 cores.
 WINDOWS_DEBS := gcc-mingw-w64-x86-64
 WINDOWS_EXE  := bin/windows/wgdesk.exe
+# The exe's file and product version (four numbers at most), from FyneApp.toml.
+WINDOWS_VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 
-.PHONY: windows-gui
-windows-gui:
+.PHONY: windows-gui windows-resources
+windows-gui: windows-resources
 	$(call apt_install,$(WINDOWS_DEBS))
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -trimpath -ldflags '$(LDFLAGS) -H windowsgui' -o $(WINDOWS_EXE) .
+	WGDESK_WINDOWS_EXE=$(CURDIR)/$(WINDOWS_EXE) $(GO) test -count=1 -run '^TestExeResources$$' ./packaging/windows/
+
+# rsrc_windows_amd64.syso (gitignored): icon, manifest (asInvoker,
+# per-monitor-v2 DPI awareness, common controls 6, Windows 10 and 11) and
+# version resources from packaging/windows/winres/winres.json, which every
+# windows/amd64 build of the main package links in.
+windows-resources:
+	$(GO) tool go-winres make --in packaging/windows/winres/winres.json --arch amd64 --out rsrc \
+		--file-version '$(WINDOWS_VERSION)' --product-version '$(WINDOWS_VERSION)'
 
 # Installs Debian packages that are missing; runs apt-get update once.
 define apt_install
