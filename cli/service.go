@@ -111,6 +111,7 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		// other tunnel from working; the log says what is left.
 		slog.Errorf("undo an earlier run's leftovers: %v", err)
 	}
+	preflight(slog.Printf)
 	tlog := logs.component("tunnel")
 	mgr, err := tunnel.NewManager(tunnel.ManagerOptions{
 		StateDir:     o.stateDir,
