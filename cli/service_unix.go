@@ -5,12 +5,13 @@ package cli
 import (
 	"os"
 
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel"
 )
 
 // needPrivilege is what `wgdesk service` says to a caller without the
 // right to run it.
-const needPrivilege = "the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`"
+var needPrivilege = hints.Current().NeedPrivilege
 
 // defaultStateDir is --state-dir's default.
 func defaultStateDir() string { return tunnel.DefaultStateDir }

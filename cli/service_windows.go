@@ -5,11 +5,13 @@ import (
 	"os"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/wgdesk/wgdesk/internal/hints"
 )
 
 // needPrivilege is what `wgdesk service` says to a caller without the
 // right to run it.
-const needPrivilege = "the tunnel service must run as an administrator: start it from an elevated prompt (Run as administrator) with `wgdesk service`"
+var needPrivilege = hints.Current().NeedPrivilege
 
 // defaultStateDir is --state-dir's default: %ProgramData%\wgdesk.
 func defaultStateDir() string { return windowsStateDir(os.Getenv("ProgramData")) }

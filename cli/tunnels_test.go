@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel/api"
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
@@ -278,7 +279,7 @@ func TestServiceDownAndUsage(t *testing.T) {
 		var out, errb bytes.Buffer
 		code := run(context.Background(), verb, args, &out, &errb)
 		if code != 1 || out.Len() != 0 || strings.Count(errb.String(), "\n") != 1 ||
-			!strings.Contains(errb.String(), "not running") || !strings.Contains(errb.String(), "sudo systemctl start wgdesk") {
+			!strings.Contains(errb.String(), "not running") || !strings.Contains(errb.String(), hints.Current().Start) {
 			t.Errorf("%s with no service: exit %d, stderr %q", verb, code, errb.String())
 		}
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"net"
 	"strings"
@@ -51,7 +52,7 @@ func TestAccess(t *testing.T) {
 			if !errors.As(err, &e) || e.Code != CodePermissionDenied || e.Status != 403 {
 				t.Fatalf("stranger got %v, want permission_denied 403", err)
 			}
-			if !strings.Contains(e.Message, "sudo usermod -aG wgdesk $USER") || !strings.Contains(e.Message, "log in again") {
+			if !strings.Contains(e.Message, hints.Current().Access) {
 				t.Fatalf("refusal lacks the hint: %q", e.Message)
 			}
 			// Every endpoint is refused, including the secret one.

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"net"
 	"os"
@@ -18,7 +19,7 @@ func TestServiceDown(t *testing.T) {
 	if !errors.Is(err, ErrServiceDown) {
 		t.Fatalf("missing socket: %v, want ErrServiceDown", err)
 	}
-	for _, want := range []string{"not running", "sudo systemctl start wgdesk", "sudo wgdesk service"} {
+	for _, want := range []string{"not running", hints.Current().Start} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q lacks %q", err, want)
 		}

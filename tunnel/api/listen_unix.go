@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/wgdesk/wgdesk/internal/hints"
 )
 
 // Listen opens the service's Unix socket at path. The directory is created
@@ -42,7 +44,7 @@ func Listen(path string) (net.Listener, error) {
 	switch {
 	case err != nil:
 		sl.restricted = true
-		sl.note = fmt.Sprintf("socket %s has mode 0600: the group %s does not exist (%v), so only root can connect; create it with `sudo groupadd --system %s`", path, Group, err, Group)
+		sl.note = fmt.Sprintf("socket %s has mode 0600: the group %s does not exist (%v), so only root can connect; %s", path, Group, err, hints.Current().CreateGroup)
 	case os.Chown(path, 0, int(gid)) != nil:
 		sl.restricted = true
 		sl.note = fmt.Sprintf("socket %s has mode 0600: cannot give it to group %s, so only root can connect", path, Group)
