@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/wgdesk/wgdesk/cli"
 	_ "github.com/wgdesk/wgdesk/internal/locale" // before the GUI toolkit reads the locale
@@ -24,12 +23,13 @@ import (
 var version = "dev"
 
 func main() {
+	attachConsole(os.Args[1:]) // Windows: commands print to the console they were typed in
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	cli.Version = version
-	if len(args) == 0 || args[0] == "--socket" || strings.HasPrefix(args[0], "--socket=") {
+	if appLaunch(args) {
 		return runGUI(args, stdout, stderr)
 	}
 	verb, rest := args[0], args[1:]
