@@ -151,6 +151,10 @@ type winNetwork struct {
 	// the notifications (nil: Watch is not available).
 	self     ownedSet
 	register winWatch
+
+	// adapters are the LUIDs the engine bound to interface names, and
+	// the wait for a new adapter's IP interfaces (winwait.go).
+	adapters winAdapters
 }
 
 func newWinNetwork(opts Options, ops winOps) *winNetwork {
@@ -161,11 +165,9 @@ func (n *winNetwork) logf(format string, args ...any) {
 	n.opts.Logger.Verbose("platform: "+format, args...)
 }
 
-// Apply implements Network.
-func (n *winNetwork) Apply(ctx context.Context, ifname string, s Settings) error {
-	if _, err := n.journal.path(ifname); err != nil {
-		return err
-	}
+// applyOnce is one attempt of Apply (winwait.go): it moves ifname to s,
+// or rolls back to the state before.
+func (n *winNetwork) applyOnce(ctx context.Context, ifname string, s Settings) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	prev := n.cur[ifname]
@@ -209,9 +211,13 @@ func (n *winNetwork) remember(ifname string, t *winTarget) {
 	n.cur[ifname] = t
 }
 
-// lookup finds the tunnel interface; found is false when it does not
-// exist (any more).
+// lookup finds the tunnel interface: by the LUID the engine bound, else by
+// its alias; found is false when it does not exist (any more). n.mu is
+// held.
 func (n *winNetwork) lookup(ifname string) (luid uint64, found bool, err error) {
+	if luid, ok := n.boundLocked(ifname); ok {
+		return luid, true, nil
+	}
 	luid, err = n.ops.interfaceLUID(ifname)
 	switch {
 	case err == nil:
