@@ -17,6 +17,7 @@ package platform
 import (
 	"context"
 	"net/netip"
+	"strings"
 )
 
 // Settings is the network configuration of one tunnel interface.
@@ -42,13 +43,75 @@ type Settings struct {
 	// Endpoints are the peers' resolved UDP addresses; they must stay
 	// reachable outside the tunnel.
 	Endpoints []netip.AddrPort
+	// KillSwitch asks for a firewall that lets nothing leave outside the
+	// tunnel but the encrypted traffic to the endpoints (and loopback,
+	// DHCP and neighbour discovery), and DNS only to the tunnel's
+	// servers. It means something only when Routes hold 0.0.0.0/0 or ::/0
+	// (a full tunnel); a Network that does not implement Firewaller, or
+	// whose Firewall says it cannot, ignores it. False: no firewall.
+	KillSwitch bool
+	// AllowLAN keeps the directly connected subnets of the uplinks
+	// reachable while the kill switch is on (the printer at home). Only
+	// with KillSwitch.
+	AllowLAN bool
 }
 
 // IsZero reports whether s asks for nothing (the "remove everything" value).
 func (s Settings) IsZero() bool {
 	return len(s.Addresses) == 0 && len(s.Routes) == 0 && s.Table == "" &&
 		s.FwMark == 0 && s.MTU == 0 && len(s.DNS) == 0 &&
-		len(s.DNSSearch) == 0 && len(s.Endpoints) == 0
+		len(s.DNSSearch) == 0 && len(s.Endpoints) == 0 && !s.KillSwitch && !s.AllowLAN
+}
+
+// FullTunnel reports whether s sends all traffic of a family into the
+// tunnel: Routes hold 0.0.0.0/0 or ::/0 and Table is not off. Only such
+// a tunnel gets a kill switch.
+func (s Settings) FullTunnel() bool {
+	if strings.EqualFold(strings.TrimSpace(s.Table), "off") {
+		return false
+	}
+	for _, r := range s.Routes {
+		if r.IsValid() && r.Bits() == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// FirewallSupport says which firewall settings a Network enforces.
+type FirewallSupport struct {
+	// KillSwitch: Apply enforces Settings.KillSwitch for full tunnels.
+	KillSwitch bool
+	// AllowLAN: Apply honours Settings.AllowLAN. Without it, Apply refuses
+	// AllowLAN with an error wrapping errors.ErrUnsupported rather than
+	// block the LAN the user asked to keep.
+	AllowLAN bool
+	// Limit is a sentence about what the firewall cannot do here, for
+	// people ("one kill-switched tunnel at a time on Windows"); may be "".
+	Limit string
+}
+
+// Firewaller is implemented by a Network that can enforce a kill switch.
+// A Network that does not implement it enforces none, whatever Settings
+// say: the service then tells the user that the kill switch is not
+// available on this system rather than pretend it is on.
+//
+// The contract: when Firewall().KillSwitch is true and Apply returns nil
+// for Settings with KillSwitch set on a full tunnel, the firewall is in
+// force until Apply is called with KillSwitch false or the zero Settings.
+// It is put in place before the routes and removed after them, so that
+// nothing leaks while a tunnel comes up or goes down.
+type Firewaller interface {
+	Firewall() FirewallSupport
+}
+
+// FirewallOf returns what n's firewall enforces: nothing unless n is a
+// Firewaller.
+func FirewallOf(n Network) FirewallSupport {
+	if f, ok := n.(Firewaller); ok {
+		return f.Firewall()
+	}
+	return FirewallSupport{}
 }
 
 // Network configures tunnel interfaces. Implementations are safe for

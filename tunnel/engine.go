@@ -60,8 +60,10 @@ type Logger = platform.Logger
 // without root. Zero fields get the real implementation, except Network,
 // which the caller must always provide.
 type Deps struct {
-	// CreateTUN makes the tunnel interface (default tun.CreateTUN, which
-	// keeps wireguard-go's Linux offloads).
+	// CreateTUN makes the tunnel interface (default createTUN of
+	// tun_*.go: wireguard-go's tun.CreateTUN, which keeps its Linux
+	// offloads; on Windows after checking wintun.dll, with the tunnel's
+	// stable adapter GUID).
 	CreateTUN func(name string, mtu int) (tun.Device, error)
 	// NewBind makes the UDP sockets (default conn.NewDefaultBind).
 	NewBind func() conn.Bind
@@ -82,9 +84,6 @@ type Deps struct {
 }
 
 func (d Deps) withDefaults() Deps {
-	if d.CreateTUN == nil {
-		d.CreateTUN = tun.CreateTUN
-	}
 	if d.NewBind == nil {
 		d.NewBind = conn.NewDefaultBind
 	}
@@ -132,8 +131,11 @@ type EngineOptions struct {
 	Config    *config.Config // full config, keys included
 	// AllowScripts permits PreUp/PostUp/PreDown/PostDown commands.
 	AllowScripts bool
-	Deps         Deps
-	Logger       Logger
+	// Options are the tunnel's stored options (kill switch, Allow LAN);
+	// the zero value is the default.
+	Options Options
+	Deps    Deps
+	Logger  Logger
 }
 
 // Engine is one running tunnel: a wireguard-go device on a TUN interface
@@ -146,7 +148,13 @@ type Engine struct {
 	log     Logger
 	scripts bool
 
+	// applyMu serialises the Network.Apply calls made after start (the
+	// re-apply loop, SetOptions, the teardown's removal), so that an
+	// older Settings value never lands after a newer one.
+	applyMu sync.Mutex
+
 	mu       sync.Mutex
+	opts     Options
 	tun      tun.Device
 	dev      *device.Device
 	ifname   string
@@ -188,6 +196,7 @@ func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		deps:    opts.Deps.withDefaults(),
 		log:     opts.Logger,
 		scripts: opts.AllowScripts,
+		opts:    opts.Options,
 	}
 	if err := e.up(ctx, opts.Interface); err != nil {
 		// The teardown must run even when ctx was what failed us.
@@ -223,7 +232,11 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if cfg.Interface.MTU != 0 {
 		mtu = int(cfg.Interface.MTU)
 	}
-	t, err := e.deps.CreateTUN(ifname, mtu)
+	create := e.deps.CreateTUN
+	if create == nil {
+		create = func(ifname string, mtu int) (tun.Device, error) { return createTUN(e.name, ifname, mtu) }
+	}
+	t, err := create(ifname, mtu)
 	if err != nil {
 		return fail(StepCreateTUN, fmt.Errorf("create %s: %w", ifname, err))
 	}
@@ -233,6 +246,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if real, err := t.Name(); err == nil && real != "" {
 		ifname = real
 	}
+	bindAdapter(e.deps.Network, t, ifname)
 	dlog := e.log.Prefixed("device: ")
 	dev := device.NewDevice(t, e.deps.NewBind(), &device.Logger{
 		Verbosef: orDiscard(dlog.Verbosef),
@@ -250,6 +264,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	}
 
 	s := settingsFor(cfg, endpoints, fwmark)
+	s.KillSwitch, s.AllowLAN = firewallSettings(cfg, e.opts)
 	e.mu.Lock()
 	e.applied = true
 	e.settings = s
@@ -290,6 +305,48 @@ func (e *Engine) Settings() platform.Settings {
 	return e.settings
 }
 
+// KillSwitchEnforced reports whether the kill switch is in force: the
+// settings applied ask for it and the Network enforces it.
+func (e *Engine) KillSwitchEnforced() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.settings.KillSwitch && !e.closed && platform.FirewallOf(e.deps.Network).KillSwitch
+}
+
+// SetOptions changes the options of the running tunnel: the kill switch
+// and Allow LAN are applied at once through Network.Apply, with every
+// other setting as it was. When Apply fails the Network has rolled back,
+// and the old options stay in force.
+func (e *Engine) SetOptions(ctx context.Context, o Options) error {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
+	e.mu.Lock()
+	closed, ifname, s := e.closed, e.ifname, e.settings
+	e.mu.Unlock()
+	if closed {
+		return errors.New("set options: tunnel is not running")
+	}
+	next := s
+	next.KillSwitch, next.AllowLAN = firewallSettings(e.cfg, o)
+	if next.KillSwitch != s.KillSwitch || next.AllowLAN != s.AllowLAN {
+		if err := e.deps.Network.Apply(ctx, ifname, next); err != nil {
+			return fmt.Errorf("apply options to %s: %w", ifname, err)
+		}
+		e.log.Verbose("kill switch %s, allow lan %s on %s", onOff(next.KillSwitch), onOff(next.AllowLAN), ifname)
+	}
+	e.mu.Lock()
+	e.opts, e.settings = o, next
+	e.mu.Unlock()
+	return nil
+}
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}
+
 // Close brings the tunnel down: PreDown, device down, network settings
 // removed, device and TUN closed, PostDown. It runs every step even when
 // one fails and returns the errors joined. Closing twice does nothing.
@@ -327,7 +384,12 @@ func (e *Engine) teardown(ctx context.Context, withScripts bool) error {
 		}
 	}
 	if applied {
-		if err := e.deps.Network.Apply(ctx, ifname, platform.Settings{}); err != nil {
+		// Under applyMu: a SetOptions under way finishes first (it then
+		// finds the engine closed, or its settings are removed here).
+		e.applyMu.Lock()
+		err := e.deps.Network.Apply(ctx, ifname, platform.Settings{})
+		e.applyMu.Unlock()
+		if err != nil {
 			errs = append(errs, fmt.Errorf("remove settings of %s: %w", ifname, err))
 		}
 	}

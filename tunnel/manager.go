@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
 )
 
 // DefaultStateDir is where the service keeps its tunnels and journal.
@@ -58,6 +59,7 @@ type Manager struct {
 	deps  Deps
 	log   Logger
 	store *store
+	fw    platform.FirewallSupport // what Deps.Network's firewall enforces
 
 	mu      sync.Mutex
 	tunnels map[string]*managed
@@ -78,6 +80,7 @@ type managed struct {
 	name      string
 	cfg       *config.Config // nil when the file did not load
 	loadErr   error
+	opts      Options // normalized
 	state     State
 	reason    string
 	since     time.Time
@@ -114,13 +117,17 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		deps:     opts.Deps.withDefaults(),
 		log:      opts.Logger,
 		store:    st,
+		fw:       platform.FirewallOf(opts.Deps.Network),
 		tunnels:  map[string]*managed{},
 		subs:     map[int]chan Event{},
 		subsWake: make(chan struct{}),
 	}
 	now := time.Now()
 	for _, l := range loaded {
-		t := &managed{name: l.name, cfg: l.cfg, state: StateInactive, since: now}
+		t := &managed{name: l.name, cfg: l.cfg, opts: l.opts, state: StateInactive, since: now}
+		if l.optErr != nil {
+			m.log.Error("tunnel %s: %v; using the default options", l.name, l.optErr)
+		}
 		if l.err != nil {
 			m.log.Error("tunnel %s: %v", l.name, l.err)
 			t.loadErr = l.err
@@ -155,12 +162,17 @@ func (m *Manager) Import(name string, cfg *config.Config) error {
 		return fmt.Errorf("import %s: %w", name, ErrExists)
 	}
 	cfg = cfg.Clone()
+	// An options file left by a deletion that did not finish must not
+	// pass its options on to the new tunnel.
+	if err := m.store.removeOptions(name); err != nil {
+		return err
+	}
 	// Saving under the lock keeps two imports of one name from racing on
 	// the file; it is one small write.
 	if err := m.store.save(name, cfg); err != nil {
 		return err
 	}
-	t := &managed{name: name, cfg: cfg, state: StateInactive, since: time.Now()}
+	t := &managed{name: name, cfg: cfg, opts: DefaultOptions(), state: StateInactive, since: time.Now()}
 	m.tunnels[name] = t
 	m.emitLocked(EventAdded, t)
 	return nil
@@ -194,7 +206,7 @@ func (m *Manager) List() []TunnelInfo {
 		if peers, ok := fresh[t]; ok && t.engine == engines[t] {
 			t.peers = peers
 		}
-		out = append(out, infoOf(t))
+		out = append(out, m.infoOf(t))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -211,7 +223,7 @@ func (m *Manager) Get(name string) (TunnelInfo, error) {
 	eng := t.engine
 	if eng == nil || t.state != StateActive {
 		defer m.mu.Unlock()
-		return infoOf(t), nil
+		return m.infoOf(t), nil
 	}
 	m.mu.Unlock()
 
@@ -221,7 +233,7 @@ func (m *Manager) Get(name string) (TunnelInfo, error) {
 	if err == nil && t.engine == eng {
 		t.peers = peers
 	}
-	return infoOf(t), nil
+	return m.infoOf(t), nil
 }
 
 // Config returns the full stored config, keys included.
@@ -265,6 +277,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	t.ifname = ifname
 	m.setStateLocked(t, StateActivating, "")
 	cfg := t.cfg.Clone()
+	opts := t.opts
 	m.mu.Unlock()
 
 	eng, err := StartEngine(ctx, EngineOptions{
@@ -272,6 +285,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 		Interface:    ifname,
 		Config:       cfg,
 		AllowScripts: m.opts.AllowScripts,
+		Options:      opts,
 		Deps:         m.deps,
 		Logger:       m.log.Prefixed("tunnel " + name + ": "),
 	})
@@ -387,6 +401,62 @@ func (m *Manager) lockIdle(ctx context.Context, op, name string, refuseClosed bo
 			return nil, fmt.Errorf("%s %s: %w", op, name, ctx.Err())
 		}
 	}
+}
+
+// SetOptions stores a tunnel's options and, when it is active, applies
+// them at once (see Service). It waits for an Up or Down under way.
+func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error {
+	o, err := o.Normalized()
+	if err != nil {
+		return fmt.Errorf("set options of %s: %w", name, err)
+	}
+	t, err := m.lockIdle(ctx, "set options of", name, true)
+	if err != nil {
+		return err
+	}
+	if o.AllowLAN && !t.opts.AllowLAN && !m.fw.AllowLAN {
+		m.mu.Unlock()
+		return fmt.Errorf("set options of %s: %w: allow lan is not available on this system yet", name, ErrUnsupported)
+	}
+	old := t.opts
+	if o == old {
+		m.mu.Unlock()
+		return nil
+	}
+	if err := m.store.saveOptions(name, o); err != nil {
+		m.mu.Unlock()
+		return err
+	}
+	t.opts = o
+	eng := t.engine
+	if eng == nil || t.state != StateActive {
+		m.emitLocked(EventOptions, t)
+		m.mu.Unlock()
+		m.log.Verbose("tunnel %s: options stored: kill switch %s, allow lan %s", name, o.KillSwitch, onOff(o.AllowLAN))
+		return nil
+	}
+	done := make(chan struct{})
+	t.busy = done
+	m.mu.Unlock()
+
+	err = eng.SetOptions(context.WithoutCancel(ctx), o)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t.busy = nil
+	close(done)
+	if err != nil {
+		t.opts = old
+		if serr := m.store.saveOptions(name, old); serr != nil {
+			m.log.Error("tunnel %s: restore the old options: %v", name, serr)
+			err = errors.Join(err, serr)
+		}
+		m.log.Error("tunnel %s: %v", name, err)
+		return fmt.Errorf("set options of %s: %w", name, err)
+	}
+	m.log.Verbose("tunnel %s: options applied: kill switch %s, allow lan %s", name, o.KillSwitch, onOff(o.AllowLAN))
+	m.emitLocked(EventOptions, t)
+	return nil
 }
 
 // Delete removes a stored tunnel; ErrActive unless it is inactive or
@@ -517,7 +587,7 @@ func (m *Manager) setStateLocked(t *managed, s State, reason string) {
 
 // emitLocked sends an event to every subscriber that has room for it.
 func (m *Manager) emitLocked(kind EventKind, t *managed) {
-	ev := Event{Kind: kind, Tunnel: infoOf(t), Time: time.Now()}
+	ev := Event{Kind: kind, Tunnel: m.infoOf(t), Time: time.Now()}
 	for _, ch := range m.subs {
 		select {
 		case ch <- ev:
@@ -526,16 +596,24 @@ func (m *Manager) emitLocked(kind EventKind, t *managed) {
 	}
 }
 
-// infoOf describes t for callers: the config redacted, the figures copied.
-func infoOf(t *managed) TunnelInfo {
+// infoOf describes t for callers: the config redacted, the figures copied,
+// the options with what the kill switch does now.
+func (m *Manager) infoOf(t *managed) TunnelInfo {
 	info := TunnelInfo{
-		Name:      t.name,
-		State:     t.state,
-		Error:     t.reason,
-		Interface: t.ifname,
-		Peers:     append([]PeerStats(nil), t.peers...),
-		Since:     t.since,
+		Name:              t.name,
+		State:             t.state,
+		Error:             t.reason,
+		Interface:         t.ifname,
+		Peers:             append([]PeerStats(nil), t.peers...),
+		Since:             t.since,
+		Options:           t.opts,
+		AllowLANAvailable: m.fw.AllowLAN,
 	}
+	if t.cfg != nil {
+		info.FullTunnel = IsFullTunnel(t.cfg)
+	}
+	enforced := t.engine != nil && t.state == StateActive && t.engine.KillSwitchEnforced()
+	info.KillSwitch = KillSwitchStatusFor(t.cfg, t.opts, m.fw, enforced)
 	if t.state != StateActive && t.state != StateActivating && t.state != StateDeactivating {
 		info.Interface = ""
 	}

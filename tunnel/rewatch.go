@@ -107,6 +107,8 @@ func (e *Engine) rewatch(ctx context.Context, w platform.Watcher) {
 // resolved at start (as wg-quick keeps them). A failure is logged and the
 // tunnel stays up: the next change tries again.
 func (e *Engine) reapply(ctx context.Context) {
+	e.applyMu.Lock()
+	defer e.applyMu.Unlock()
 	e.mu.Lock()
 	closed, ifname, s := e.closed, e.ifname, e.settings
 	e.mu.Unlock()

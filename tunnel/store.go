@@ -30,20 +30,28 @@ func CheckName(name string) error {
 	return nil
 }
 
-const confExt = ".conf"
+const (
+	confExt    = ".conf"
+	optionsExt = ".json"
+)
 
 // store keeps each tunnel's config as <dir>/<name>.conf, mode 0600, in
-// wg-quick text (config.Marshal), replaced atomically.
+// wg-quick text (config.Marshal), replaced atomically. Its options live
+// beside it in <dir>/<name>.json, so that the .conf stays a standard
+// wg-quick file; a tunnel without one has the default options.
 type store struct {
 	dir string
 }
 
 // storedTunnel is one file read back at start: cfg, or err if it is
-// unusable.
+// unusable, and its options (the defaults when optErr says the file
+// did not read).
 type storedTunnel struct {
-	name string
-	cfg  *config.Config
-	err  error
+	name   string
+	cfg    *config.Config
+	err    error
+	opts   Options
+	optErr error
 }
 
 // openStore creates stateDir and stateDir/tunnels with mode 0700.
@@ -63,6 +71,8 @@ func openStore(stateDir string) (*store, error) {
 }
 
 func (s *store) path(name string) string { return filepath.Join(s.dir, name+confExt) }
+
+func (s *store) optionsPath(name string) string { return filepath.Join(s.dir, name+optionsExt) }
 
 // load reads every stored tunnel, sorted by name. A file that does not
 // parse is returned with its error rather than failing the whole load.
@@ -86,6 +96,7 @@ func (s *store) load() ([]storedTunnel, error) {
 		if err != nil {
 			t.cfg, t.err = nil, fmt.Errorf("load %s: %w", fname, err)
 		}
+		t.opts, t.optErr = s.loadOptions(name)
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -101,8 +112,48 @@ func (s *store) save(name string, cfg *config.Config) error {
 	return nil
 }
 
-// remove deletes a stored tunnel; a missing file is not an error.
+// loadOptions reads a tunnel's options: the defaults when it has none
+// stored, and the defaults with an error when the file does not read (the
+// defaults are the safe side: the kill switch on for a full tunnel).
+func (s *store) loadOptions(name string) (Options, error) {
+	b, err := os.ReadFile(s.optionsPath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return DefaultOptions(), nil
+	}
+	if err != nil {
+		return DefaultOptions(), fmt.Errorf("load options of %s: %w", name, err)
+	}
+	o, err := unmarshalOptions(b)
+	if err != nil {
+		return o, fmt.Errorf("load options of %s: %w", name, err)
+	}
+	return o, nil
+}
+
+// saveOptions writes a tunnel's options atomically, mode 0600.
+func (s *store) saveOptions(name string, o Options) error {
+	if err := platform.WriteFileAtomic(s.optionsPath(name), marshalOptions(o), 0o600); err != nil {
+		return fmt.Errorf("save options of %s: %w", name, err)
+	}
+	return nil
+}
+
+// removeOptions deletes a tunnel's options file; a missing one is not an
+// error.
+func (s *store) removeOptions(name string) error {
+	if err := os.Remove(s.optionsPath(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete options of %s: %w", name, err)
+	}
+	return nil
+}
+
+// remove deletes a stored tunnel; a missing file is not an error. The
+// options go first: a crash in between leaves the tunnel with default
+// options, never options that a later tunnel of that name would inherit.
 func (s *store) remove(name string) error {
+	if err := s.removeOptions(name); err != nil {
+		return err
+	}
 	if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("delete %s: %w", name, err)
 	}

@@ -38,7 +38,24 @@ type TunnelInfo struct {
 	Config    *config.Config
 	Peers     []PeerStats // live figures while active
 	Since     time.Time   // when State last changed
+	// Options are the tunnel's stored options (kill switch, Allow LAN),
+	// normalized: KillSwitch is never "".
+	Options Options
+	// FullTunnel: the config routes 0.0.0.0/0 or ::/0 (Table not off),
+	// the only kind of tunnel the kill switch applies to.
+	FullTunnel bool
+	// KillSwitch says what the kill switch does now: unused for a split
+	// tunnel, off, unavailable on this system, armed (in force while
+	// up) or active (in force now).
+	KillSwitch KillSwitchStatus
+	// AllowLANAvailable: this system can keep the LAN reachable under the
+	// kill switch; without it, SetOptions refuses AllowLAN.
+	AllowLANAvailable bool
 }
+
+// KillSwitchActive reports whether the kill switch is in force now: the
+// platform enforces it and everything outside the tunnel is blocked.
+func (i TunnelInfo) KillSwitchActive() bool { return i.KillSwitch == KillSwitchActive }
 
 // EventKind says what an Event reports.
 type EventKind string
@@ -48,6 +65,7 @@ const (
 	EventStats   EventKind = "stats"   // new figures for an active tunnel
 	EventAdded   EventKind = "added"   // a tunnel was imported
 	EventRemoved EventKind = "removed" // a tunnel was deleted
+	EventOptions EventKind = "options" // a tunnel's options changed
 )
 
 // Event is one change pushed to subscribers.
@@ -74,6 +92,12 @@ type Service interface {
 	Up(ctx context.Context, name string) error
 	// Down deactivates a tunnel; it is not an error if it is inactive.
 	Down(ctx context.Context, name string) error
+	// SetOptions stores a tunnel's options (normalized; an unknown value
+	// wraps ErrBadOptions, Allow LAN where the platform cannot honour it
+	// wraps ErrUnsupported). For an active tunnel they are applied at
+	// once: the kill switch goes on or off while the tunnel stays up. If
+	// that fails, the old options stay stored and in force.
+	SetOptions(ctx context.Context, name string, o Options) error
 	// Delete removes a stored tunnel; ErrActive if it is up.
 	Delete(name string) error
 	// Subscribe returns a channel of events until cancel is called. Slow
@@ -89,5 +113,6 @@ var (
 	ErrBadName     = errors.New("invalid tunnel name")
 	ErrConflict    = errors.New("tunnel overlaps an active tunnel")
 	ErrScriptsOff  = errors.New("pre/post scripts are disabled")
+	ErrBadOptions  = errors.New("invalid tunnel options")
 	ErrUnsupported = errors.ErrUnsupported
 )
