@@ -53,6 +53,19 @@ const (
 	maxDLLBytes = 16 << 20
 )
 
+// ArchOf names a Go architecture (runtime.GOARCH) as the release zip's
+// folders do: 386 is x86; amd64, arm64 and arm keep their names. Others
+// have no Wintun and return "".
+func ArchOf(goarch string) string {
+	if goarch == "386" {
+		return "x86"
+	}
+	if knownArch(goarch) && goarch != "x86" {
+		return goarch
+	}
+	return ""
+}
+
 // ZipName is the zip's file name, "wintun-0.14.1.zip".
 func (r Release) ZipName() string { return "wintun-" + r.Version + ".zip" }
 

@@ -240,3 +240,11 @@ func TestDownloadUnreachable(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestArchOf(t *testing.T) {
+	for goarch, want := range map[string]string{"amd64": "amd64", "arm64": "arm64", "386": "x86", "arm": "arm", "x86": "", "riscv64": "", "": ""} {
+		if got := ArchOf(goarch); got != want {
+			t.Errorf("ArchOf(%q) = %q, want %q", goarch, got, want)
+		}
+	}
+}
