@@ -65,6 +65,9 @@ func TestAccess(t *testing.T) {
 			if _, err := ts.client.Import(ctx, "x", "[Interface]"); !IsCode(err, CodePermissionDenied) {
 				t.Fatalf("import: %v", err)
 			}
+			if _, err := ts.client.SetOptions(ctx, "x", OptionsJSON{KillSwitch: "off"}); !IsCode(err, CodePermissionDenied) {
+				t.Fatalf("options: %v", err)
+			}
 			// Version stays open so a GUI can tell "no access" from "down".
 			if _, err := ts.client.Version(ctx); err != nil {
 				t.Fatalf("version refused: %v", err)

@@ -87,6 +87,8 @@ func toError(err error) (*Error, int) {
 		code = CodeConflict
 	case errors.Is(err, tunnel.ErrScriptsOff):
 		code = CodeScriptsDisabled
+	case errors.Is(err, tunnel.ErrBadOptions):
+		code = CodeBadRequest
 	case errors.Is(err, tunnel.ErrUnsupported):
 		code = CodeUnsupported
 	case errors.Is(err, config.ErrNotConfig):
@@ -136,6 +138,45 @@ type TunnelJSON struct {
 	Since     time.Time       `json:"since,omitzero"`
 	Config    json.RawMessage `json:"config,omitempty"`
 	Peers     []PeerJSON      `json:"peers"`
+	// Options are the tunnel's stored options. A service older than the
+	// options leaves them out; Options is then nil.
+	Options *OptionsJSON `json:"options,omitempty"`
+	// FullTunnel: the config routes 0.0.0.0/0 or ::/0, so the kill switch
+	// applies to it.
+	FullTunnel bool `json:"full_tunnel,omitempty"`
+	// KillSwitch is what the kill switch does now: "unused" (split
+	// tunnel), "off", "unavailable" (this system cannot enforce it yet),
+	// "armed" (in force while up) or "active" (in force now); "" from a
+	// service older than the kill switch.
+	KillSwitch tunnel.KillSwitchStatus `json:"kill_switch,omitempty"`
+	// KillSwitchActive: everything outside the tunnel is blocked now.
+	KillSwitchActive bool `json:"kill_switch_active,omitempty"`
+	// AllowLANAvailable: this system can keep the LAN reachable under
+	// the kill switch.
+	AllowLANAvailable bool `json:"allow_lan_available,omitempty"`
+}
+
+// OptionsJSON is the body of PUT /v1/tunnels/{name}/options and the
+// "options" field of a tunnel: per-tunnel settings kept outside the
+// wg-quick text.
+type OptionsJSON struct {
+	// KillSwitch is "auto" (on for full tunnels; "" means it too), "on"
+	// or "off".
+	KillSwitch string `json:"kill_switch"`
+	AllowLAN   bool   `json:"allow_lan"`
+}
+
+// Options converts to the service's type.
+func (o OptionsJSON) Options() tunnel.Options {
+	return tunnel.Options{KillSwitch: tunnel.KillSwitch(o.KillSwitch), AllowLAN: o.AllowLAN}
+}
+
+func optionsJSON(o tunnel.Options) *OptionsJSON {
+	k := o.KillSwitch
+	if k == "" {
+		k = tunnel.KillSwitchAuto
+	}
+	return &OptionsJSON{KillSwitch: string(k), AllowLAN: o.AllowLAN}
 }
 
 // PeerJSON holds the live figures of one peer of an active tunnel.
@@ -180,6 +221,7 @@ const (
 	EventStats    = string(tunnel.EventStats)
 	EventAdded    = string(tunnel.EventAdded)
 	EventRemoved  = string(tunnel.EventRemoved)
+	EventOptions  = string(tunnel.EventOptions)
 )
 
 // EventJSON is one line of GET /v1/events. A snapshot carries Tunnels (all

@@ -106,6 +106,22 @@ func (c *Client) Down(ctx context.Context, name string) (TunnelJSON, error) {
 	return t, err
 }
 
+// SetOptions stores a tunnel's options (kill switch, Allow LAN) and
+// returns the tunnel as it is afterwards; an active tunnel gets them at
+// once. A service older than the options answers with an error of code
+// unsupported that says to update it.
+func (c *Client) SetOptions(ctx context.Context, name string, o OptionsJSON) (TunnelJSON, error) {
+	var t TunnelJSON
+	err := c.do(ctx, http.MethodPut, tunnelPath(name, "/options"), o, &t)
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound && e.Code == CodeBadRequest {
+		// The catch-all route of a service that has no such endpoint.
+		return t, &Error{Code: CodeUnsupported, Status: e.Status,
+			Message: "the wgdesk service is too old for tunnel options (kill switch, allow lan); update it and restart it"}
+	}
+	return t, err
+}
+
 // Delete removes a stored tunnel; it must be down.
 func (c *Client) Delete(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil)

@@ -5,6 +5,11 @@
 // Every path is under /v1/. Answers never carry private or preshared keys,
 // except GET /v1/tunnels/{name}/config, which exists for `wgdesk export`.
 // GET /v1/log gives the service's latest log lines (which never hold keys).
+// PUT /v1/tunnels/{name}/options sets a tunnel's kill switch and Allow LAN;
+// tunnel answers carry those options and what the kill switch does now.
+// Both came after version 1 was first released, as additions: a newer
+// client reads an older service's answers (no options fields), and its
+// SetOptions reports an older service as unsupported.
 // Errors carry a stable code (see the Code constants) that callers map to
 // their own text.
 //

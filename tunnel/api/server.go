@@ -101,6 +101,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/tunnels/{name}/up", s.up)
 	mux.HandleFunc("POST /v1/tunnels/{name}/down", s.down)
 	mux.HandleFunc("GET /v1/tunnels/{name}/config", s.config)
+	mux.HandleFunc("PUT /v1/tunnels/{name}/options", s.setOptions)
 	mux.HandleFunc("GET /v1/events", s.events)
 	mux.HandleFunc("GET /v1/log", s.log)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
@@ -202,6 +203,31 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f f
 	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
 }
 
+// setOptions stores a tunnel's options; the service applies them to an
+// active tunnel at once. Every caller the connection check allows may,
+// as for up and down: the kill switch is the user's to choose.
+func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("name")
+	var req OptionsJSON
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		s.fail(w, r, &Error{Code: CodeBadRequest, Message: "read options request: " + err.Error()})
+		return
+	}
+	s.opts.Logger.Verbose("options of %s (kill switch %q, allow lan %v) requested by %s", name, req.KillSwitch, req.AllowLAN, callerOf(r).cred)
+	if err := s.svc.SetOptions(r.Context(), name, req.Options()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	info, err := s.svc.Get(name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
+}
+
 func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	if err := s.svc.Delete(name); err != nil {
@@ -283,6 +309,12 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		Interface: info.Interface,
 		Since:     info.Since,
 		Peers:     make([]PeerJSON, 0, len(info.Peers)),
+
+		Options:           optionsJSON(info.Options),
+		FullTunnel:        info.FullTunnel,
+		KillSwitch:        info.KillSwitch,
+		KillSwitchActive:  info.KillSwitchActive(),
+		AllowLANAvailable: info.AllowLANAvailable,
 	}
 	for _, p := range info.Peers {
 		t.Peers = append(t.Peers, PeerJSON{

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/platform"
 	"github.com/wgdesk/wgdesk/tunnel"
 )
 
@@ -27,6 +28,9 @@ type Service struct {
 	subs    map[int]chan tunnel.Event
 	nextSub int
 	upErr   error // returned by Up when set
+	// fw is what the fake's "platform" enforces (SetFirewall); the zero
+	// value, like Linux and macOS today, enforces no kill switch.
+	fw platform.FirewallSupport
 	// Subscribed and Unsubscribed receive a value each time a subscription
 	// starts or is cancelled, so tests can wait for either.
 	Subscribed   chan struct{}
@@ -37,6 +41,7 @@ type fakeTunnel struct {
 	cfg   *config.Config
 	state tunnel.State
 	since time.Time
+	opts  tunnel.Options
 }
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_=+.-]{1,32}$`)
@@ -56,7 +61,10 @@ var Since = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
 	t := f.tunnels[name]
-	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since}
+	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since,
+		Options: t.opts, FullTunnel: tunnel.IsFullTunnel(t.cfg), AllowLANAvailable: f.fw.AllowLAN}
+	up := t.state == tunnel.StateActive
+	info.KillSwitch = tunnel.KillSwitchStatusFor(t.cfg, t.opts, f.fw, up && f.fw.KillSwitch && t.opts.KillSwitchWanted(t.cfg))
 	if t.state == tunnel.StateActive {
 		info.Interface = "wg-" + name
 		for i, p := range t.cfg.Peers {
@@ -92,7 +100,7 @@ func (f *Service) Import(name string, cfg *config.Config) error {
 			return fmt.Errorf("import %s: %w", name, tunnel.ErrExists)
 		}
 	}
-	f.tunnels[name] = &fakeTunnel{cfg: cfg, state: tunnel.StateInactive, since: Since}
+	f.tunnels[name] = &fakeTunnel{cfg: cfg, state: tunnel.StateInactive, since: Since, opts: tunnel.DefaultOptions()}
 	f.emitLocked(tunnel.EventAdded, f.infoLocked(name))
 	return nil
 }
@@ -129,6 +137,37 @@ func (f *Service) Config(name string) (*config.Config, error) {
 		return nil, tunnel.ErrNotFound
 	}
 	return t.cfg, nil
+}
+
+// SetFirewall sets what the fake's platform enforces: with KillSwitch an
+// active full tunnel reports its kill switch active, without it
+// "unavailable"; without AllowLAN, SetOptions refuses Allow LAN as the
+// real service does.
+func (f *Service) SetFirewall(fw platform.FirewallSupport) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.fw = fw
+}
+
+// SetOptions stores a tunnel's options, with the real service's checks,
+// and tells subscribers.
+func (f *Service) SetOptions(ctx context.Context, name string, o tunnel.Options) error {
+	o, err := o.Normalized()
+	if err != nil {
+		return fmt.Errorf("set options of %s: %w", name, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		return fmt.Errorf("set options of %s: %w", name, tunnel.ErrNotFound)
+	}
+	if o.AllowLAN && !t.opts.AllowLAN && !f.fw.AllowLAN {
+		return fmt.Errorf("set options of %s: %w: allow lan is not available on this system yet", name, tunnel.ErrUnsupported)
+	}
+	t.opts = o
+	f.emitLocked(tunnel.EventOptions, f.infoLocked(name))
+	return nil
 }
 
 // SetUpErr makes every later Up fail with err (nil: succeed again).
