@@ -38,7 +38,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.Service(rest, stdout, stderr)
 	case "parse":
 		return cli.Parse(rest, stdout, stderr)
-	case "import", "list", "up", "down", "status", "delete", "export", "log":
+	case "import", "list", "up", "down", "status", "delete", "export", "log", "set":
 		return cli.Run(verb, rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "wgdesk", version)
@@ -65,6 +65,8 @@ Commands:
   up NAME                       activate a tunnel
   down NAME                     deactivate a tunnel
   status [--json] [NAME]        show state, handshakes and traffic
+  set NAME killswitch=on|off|auto allowlan=on|off
+                                change a tunnel's kill switch and Allow LAN
   delete NAME                   remove a stored tunnel
   export NAME [--qr FILE.png]   print a tunnel's config, or write it as a QR code
   log                           print the service's latest log lines

@@ -15,7 +15,7 @@ import (
 )
 
 // Run implements the verbs that drive the service: import, list, up, down,
-// status, delete and export. args excludes the verb. It returns the
+// status, set, delete, export and log. args excludes the verb. It returns the
 // process exit code: 0 on success, 1 when the verb failed (one line on
 // stderr says why), 2 for a usage error.
 func Run(verb string, args []string, stdout, stderr io.Writer) int {
@@ -40,6 +40,8 @@ func run(ctx context.Context, verb string, args []string, stdout, stderr io.Writ
 		return exportVerb(ctx, args, stdout, stderr)
 	case "log":
 		return logVerb(ctx, args, stdout, stderr)
+	case "set":
+		return setVerb(ctx, args, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "wgdesk: unknown command %q\n", verb)
 	return exitUsage
@@ -230,6 +232,11 @@ type StatusJSON struct {
 	Error     string           `json:"error,omitempty"`
 	Interface string           `json:"interface"`
 	Peers     []PeerStatusJSON `json:"peers"`
+	// KillSwitch is what the kill switch does now ("unused" for a split
+	// tunnel, "off", "unavailable", "armed", "active"); absent from an
+	// older service. AllowLAN is the stored setting.
+	KillSwitch string `json:"kill_switch,omitempty"`
+	AllowLAN   bool   `json:"allow_lan,omitempty"`
 }
 
 // PeerStatusJSON is one peer in `wgdesk status --json`.
@@ -242,7 +249,11 @@ type PeerStatusJSON struct {
 }
 
 func newStatusJSON(t api.TunnelJSON) StatusJSON {
-	s := StatusJSON{Name: t.Name, State: string(t.State), Error: t.Error, Interface: t.Interface, Peers: []PeerStatusJSON{}}
+	s := StatusJSON{Name: t.Name, State: string(t.State), Error: t.Error, Interface: t.Interface, Peers: []PeerStatusJSON{},
+		KillSwitch: string(t.KillSwitch)}
+	if t.Options != nil {
+		s.AllowLAN = t.Options.AllowLAN
+	}
 	for _, p := range t.Peers {
 		ps := PeerStatusJSON{PublicKey: p.PublicKey, Endpoint: p.Endpoint, RxBytes: p.RxBytes, TxBytes: p.TxBytes}
 		if !p.LastHandshake.IsZero() {
@@ -312,6 +323,9 @@ func writeStatus(w io.Writer, t api.TunnelJSON, now time.Time) {
 	}
 	if t.Interface != "" {
 		fmt.Fprintf(w, "  interface: %s\n", t.Interface)
+	}
+	if ks := killSwitchText(t); ks != "" {
+		fmt.Fprintf(w, "  kill switch: %s\n", ks)
 	}
 	for _, p := range t.Peers {
 		fmt.Fprintf(w, "  peer: %s\n", p.PublicKey)
