@@ -42,6 +42,9 @@ const closeTimeout = 30 * time.Second
 // runs until SIGTERM or SIGINT, then takes every tunnel down and returns 0.
 // args excludes the verb.
 func Service(args []string, stdout, stderr io.Writer) int {
+	if code, ok := serviceSubverb(args, stdout, stderr); ok {
+		return code
+	}
 	var o serviceOptions
 	fs := flag.NewFlagSet("wgdesk service", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -52,7 +55,7 @@ func Service(args []string, stdout, stderr io.Writer) int {
 	fs.BoolVar(&o.allowScripts, "allow-scripts", false, "run PreUp/PostUp/PreDown/PostDown commands of configs (as root)")
 	fs.BoolVar(&o.verbose, "verbose", false, "log every step")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: wgdesk service [flags]")
+		fmt.Fprintln(stderr, "Usage: wgdesk service [flags]\n       wgdesk service install|uninstall")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -71,6 +74,9 @@ func Service(args []string, stdout, stderr io.Writer) int {
 	if !isRoot() {
 		fmt.Fprintln(stderr, "wgdesk service: "+needPrivilege)
 		return exitFail
+	}
+	if code, ok := runAsOSService(o, stderr); ok {
+		return code
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -171,6 +177,7 @@ func version() string {
 // the latest lines (verbose ones included) for the app's log view.
 type logs struct {
 	l       *log.Logger
+	errs    *log.Logger // l, or one for the error side of its writer
 	verbose bool
 
 	mu     sync.Mutex
@@ -182,7 +189,9 @@ type logs struct {
 const recentLines = 1000
 
 func newLogs(w io.Writer, verbose bool) *logs {
-	return &logs{l: log.New(w, "", log.LstdFlags), verbose: verbose}
+	l := &logs{l: log.New(w, "", log.LstdFlags), verbose: verbose}
+	l.errs = errorLogger(w, l.l)
+	return l
 }
 
 // keep adds a line to the ring.
@@ -231,7 +240,11 @@ func (c componentLog) Printf(format string, args ...any) {
 	c.logs.l.Print(msg)
 }
 
-func (c componentLog) Errorf(format string, args ...any) { c.Printf(format, args...) }
+func (c componentLog) Errorf(format string, args ...any) {
+	msg := c.line(format, args...)
+	c.logs.keep(msg)
+	c.logs.errs.Print(msg)
+}
 
 // Verbosef logs to the stream only with --verbose; the log view always
 // gets the line.

@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"io"
 	"os"
 
 	"github.com/wgdesk/wgdesk/internal/hints"
@@ -22,3 +23,7 @@ func isRootOS() bool { return os.Geteuid() == 0 }
 // prepareStateDir has nothing to do here: the store and the journal create
 // their directories with mode 0700 themselves.
 func prepareStateDir(string) error { return nil }
+
+// runAsOSService is false: systemd runs `wgdesk service` as any terminal
+// does, and its journal reads stderr.
+func runAsOSService(serviceOptions, io.Writer) (code int, ok bool) { return 0, false }

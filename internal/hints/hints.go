@@ -27,6 +27,11 @@ type Hints struct {
 	AccessBanner string
 	// AddUser is the command that gives the current user access.
 	AddUser string
+	// Relogin is what a user does for a new group membership to count.
+	Relogin string
+	// NeedAdmin is what a command that changes the system says to a
+	// caller without the right, one line.
+	NeedAdmin string
 	// NeedPrivilege is what `wgdesk service` says to a caller without the
 	// right to run it, one line.
 	NeedPrivilege string
@@ -58,6 +63,8 @@ var table = map[string]Hints{
 		Access:        "ask an administrator to add you to the wgdesk group (sudo usermod -aG wgdesk $USER) and log in again",
 		AccessBanner:  "Ask an administrator to add you to the wgdesk group\n    sudo usermod -aG wgdesk $USER\nthen log out and in again.",
 		AddUser:       "sudo usermod -aG wgdesk $USER",
+		Relogin:       "log out and in again",
+		NeedAdmin:     "this needs root: run it with sudo",
 		NeedPrivilege: "the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`",
 		CreateGroup:   "create it with `sudo groupadd --system wgdesk`",
 		Install:       "install the systemd unit with `sudo packaging/install.sh` from the source tree (it also creates the wgdesk group), or install your distribution's package",
@@ -70,6 +77,8 @@ var table = map[string]Hints{
 		Access:        "ask an administrator to add you to the wgdesk group (sudo dseditgroup -o edit -a $USER -t user wgdesk) and log out and in again",
 		AccessBanner:  "Ask an administrator to add you to the wgdesk group\n    sudo dseditgroup -o edit -a $USER -t user wgdesk\nthen log out and in again.",
 		AddUser:       "sudo dseditgroup -o edit -a $USER -t user wgdesk",
+		Relogin:       "log out and in again",
+		NeedAdmin:     "this needs root: run it with sudo",
 		NeedPrivilege: "the tunnel service must run as root: start it in a terminal with `sudo wgdesk service`",
 		CreateGroup:   "create it with `sudo dseditgroup -o create wgdesk`",
 		Install:       "macOS has no wgdesk launch daemon yet (issue #14): run `sudo wgdesk service` in a terminal and keep it open",
@@ -82,6 +91,8 @@ var table = map[string]Hints{
 		Access:        "ask an administrator to add you to the local group wgdesk (net localgroup wgdesk %USERNAME% /add) and sign out and in again, or Run as administrator",
 		AccessBanner:  "Ask an administrator to add you to the local group wgdesk\n    net localgroup wgdesk %USERNAME% /add\nthen sign out and in again.",
 		AddUser:       "net localgroup wgdesk %USERNAME% /add",
+		Relogin:       "sign out and in again",
+		NeedAdmin:     "this needs an administrator: open a terminal with Run as administrator and run it there",
 		NeedPrivilege: "the tunnel service must run as an administrator: in a terminal opened with Run as administrator, install it with `wgdesk service install`, or run it in that terminal with `wgdesk service`",
 		CreateGroup:   "create it with `net localgroup wgdesk /add` in a terminal opened with Run as administrator",
 		Install:       "in a terminal opened with Run as administrator, run `wgdesk service install`",
@@ -93,6 +104,8 @@ var table = map[string]Hints{
 		Access:        "ask an administrator to add you to the wgdesk group and log in again",
 		AccessBanner:  "Ask an administrator to add you to the wgdesk group, then log out and in again.",
 		AddUser:       "",
+		Relogin:       "log out and in again",
+		NeedAdmin:     "this needs root",
 		NeedPrivilege: "the tunnel service must run as root: start it as root with `wgdesk service`",
 		CreateGroup:   "create it with your system's group tool",
 		Install:       "wgdesk cannot register its service on this system: run `wgdesk service` as root in a terminal",
