@@ -50,6 +50,12 @@ const (
 	// interfaces, as WireGuard for Windows' watchdog does (one minute:
 	// at boot the network stack can be that slow).
 	winInterfaceWatchdog = time.Minute
+	// winFamilyGrace is how long the other family may lag once one IP
+	// interface of the adapter exists. Windows creates both together
+	// when both are enabled, so a longer lag means the family is turned
+	// off on the adapter (or for the whole system), and the watchdog's
+	// minute would only delay the error.
+	winFamilyGrace = 5 * time.Second
 	// winApplyAttempts and winApplyPause bound the retries of an Apply
 	// that met ERROR_NOT_FOUND on a bound adapter: pauses of 100, 200,
 	// 400 and 800 ms, 1.5 s in all.
@@ -64,6 +70,9 @@ type winAdapters struct {
 	// watchdog returns the channel that ends the wait, and its stop
 	// (nil: a real timer of winInterfaceWatchdog).
 	watchdog func() (<-chan time.Time, func())
+	// grace starts the wait for the other family once one is there
+	// (nil: time.After(winFamilyGrace)).
+	grace func() <-chan time.Time
 	// pause waits before attempt (2, 3, ...) of an Apply, or returns
 	// ctx's error (nil: a real timer).
 	pause func(ctx context.Context, attempt int) error
@@ -157,7 +166,11 @@ func (n *winNetwork) awaitIPInterfaces(ctx context.Context, ifname string, s Set
 
 	expired, stop := n.watchdog()
 	defer stop()
-	if err := waitIPInterfaces(ctx, w, ifname, luid, fams, expired); err != nil {
+	grace := n.adapters.grace
+	if grace == nil {
+		grace = func() <-chan time.Time { return time.After(winFamilyGrace) }
+	}
+	if err := waitIPInterfaces(ctx, w, ifname, luid, fams, expired, grace); err != nil {
 		return err
 	}
 	n.mu.Lock()
@@ -191,10 +204,12 @@ func settingsFamilies(s Settings) []int {
 
 // waitIPInterfaces returns when the adapter luid has an IP interface of
 // every family in fams, or with an error when ctx ends or expired fires
-// first. It subscribes before it looks, so that an interface added in
-// between is not missed, and looks again after every notification about
-// the adapter.
-func waitIPInterfaces(ctx context.Context, w winIPInterfaces, ifname string, luid uint64, fams []int, expired <-chan time.Time) error {
+// first, or when the channel from grace fires: grace is started once one
+// of the families is there and another is not. It subscribes before it
+// looks, so that an interface added in between is not missed, and looks
+// again after every notification about the adapter.
+func waitIPInterfaces(ctx context.Context, w winIPInterfaces, ifname string, luid uint64, fams []int,
+	expired <-chan time.Time, grace func() <-chan time.Time) error {
 	kick := make(chan struct{}, 1)
 	stop, err := w.watchIPInterfaces(func(l uint64, _ int) {
 		if l != luid {
@@ -209,6 +224,7 @@ func waitIPInterfaces(ctx context.Context, w winIPInterfaces, ifname string, lui
 		return fmt.Errorf("watch ip interfaces of %s: %w", ifname, err)
 	}
 	defer stop()
+	var lagging <-chan time.Time
 	for {
 		var missing []string
 		for _, f := range fams {
@@ -223,23 +239,28 @@ func waitIPInterfaces(ctx context.Context, w winIPInterfaces, ifname string, lui
 		if len(missing) == 0 {
 			return nil
 		}
+		if lagging == nil && len(missing) < len(fams) {
+			lagging = grace()
+		}
 		select {
 		case <-kick:
 		case <-ctx.Done():
 			return fmt.Errorf("wait for the %s interface of %s: %w", strings.Join(missing, " and "), ifname, ctx.Err())
 		case <-expired:
-			return winInterfaceTimeout(ifname, luid, missing)
+			return winInterfaceTimeout(ifname, luid, missing, winInterfaceWatchdog.String())
+		case <-lagging:
+			return winInterfaceTimeout(ifname, luid, missing, winFamilyGrace.String()+" of the other")
 		}
 	}
 }
 
 // winInterfaceTimeout says which IP interfaces never appeared, and the
 // likely reason for IPv6.
-func winInterfaceTimeout(ifname string, luid uint64, missing []string) error {
+func winInterfaceTimeout(ifname string, luid uint64, missing []string, within string) error {
 	hint := "windows may still be starting its network stack; try again"
 	if slices.Equal(missing, []string{"ipv6"}) {
 		hint = "if IPv6 is turned off in the adapter's properties, turn it on or remove the tunnel's IPv6 addresses and routes"
 	}
 	return fmt.Errorf("the %s interface of adapter %s (luid %d) did not appear within %s; %s",
-		strings.Join(missing, " and "), ifname, luid, winInterfaceWatchdog, hint)
+		strings.Join(missing, " and "), ifname, luid, within, hint)
 }

@@ -103,11 +103,22 @@ func (f *fakeWinIP) waitSubscribed(t *testing.T) {
 
 func noWatchdog() <-chan time.Time { return nil }
 
+// noGrace never ends the wait for a lagging family; graceFails fails the
+// test if one is started.
+func noGrace() <-chan time.Time { return nil }
+
+func graceFails(t *testing.T) func() <-chan time.Time {
+	return func() <-chan time.Time {
+		t.Error("the grace for a lagging family was started")
+		return nil
+	}
+}
+
 func TestWinWaitPresentAlready(t *testing.T) {
 	f := newFakeWinIP(t)
 	f.ipIfs[[2]uint64{luidTunnel, 4}] = true
 	f.ipIfs[[2]uint64{luidTunnel, 6}] = true
-	if err := waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, noWatchdog()); err != nil {
+	if err := waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, noWatchdog(), graceFails(t)); err != nil {
 		t.Fatal(err)
 	}
 	f.expectLooks(t, "ipv4 true", "ipv6 true")
@@ -120,7 +131,7 @@ func TestWinWaitAppearsAfterNotifications(t *testing.T) {
 	f := newFakeWinIP(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, noWatchdog())
+		done <- waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, noWatchdog(), noGrace)
 	}()
 	f.waitSubscribed(t)
 	f.expectLooks(t, "ipv4 false", "ipv6 false")
@@ -154,7 +165,7 @@ func TestWinWaitWatchdog(t *testing.T) {
 	expired := make(chan time.Time)
 	done := make(chan error, 1)
 	go func() {
-		done <- waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, expired)
+		done <- waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, expired, noGrace)
 	}()
 	f.waitSubscribed(t)
 	f.expectLooks(t, "ipv4 true", "ipv6 false")
@@ -173,9 +184,35 @@ func TestWinWaitWatchdog(t *testing.T) {
 	}
 
 	// Both missing: no IPv6 hint, both named.
-	err = winInterfaceTimeout("home", luidTunnel, []string{"ipv4", "ipv6"})
+	err = winInterfaceTimeout("home", luidTunnel, []string{"ipv4", "ipv6"}, "1m0s")
 	if !strings.Contains(err.Error(), "the ipv4 and ipv6 interface of adapter home") || strings.Contains(err.Error(), "IPv6 is turned off") {
 		t.Errorf("got %v", err)
+	}
+}
+
+func TestWinWaitLaggingFamily(t *testing.T) {
+	f := newFakeWinIP(t)
+	lag := make(chan time.Time)
+	started := 0
+	grace := func() <-chan time.Time { started++; return lag }
+	done := make(chan error, 1)
+	go func() {
+		done <- waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4, 6}, noWatchdog(), grace)
+	}()
+	f.waitSubscribed(t)
+	f.expectLooks(t, "ipv4 false", "ipv6 false") // none there: the watchdog's minute
+	f.appear(luidTunnel, 4, true)
+	f.expectLooks(t, "ipv4 true", "ipv6 false") // ipv4 there: the grace starts
+	f.appear(luidTunnel, 4, false)
+	f.expectLooks(t, "ipv4 true", "ipv6 false") // and is not started again
+	close(lag)
+	err := <-done
+	if err == nil || !strings.Contains(err.Error(), "the ipv6 interface of adapter home (luid 99) did not appear within 5s of the other") ||
+		!strings.Contains(err.Error(), "IPv6 is turned off") {
+		t.Fatalf("got %v", err)
+	}
+	if started != 1 {
+		t.Errorf("grace started %d times, want 1", started)
 	}
 }
 
@@ -183,7 +220,7 @@ func TestWinWaitCancelled(t *testing.T) {
 	f := newFakeWinIP(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- waitIPInterfaces(ctx, f, "home", luidTunnel, []int{4}, noWatchdog()) }()
+	go func() { done <- waitIPInterfaces(ctx, f, "home", luidTunnel, []int{4}, noWatchdog(), graceFails(t)) }()
 	f.waitSubscribed(t)
 	f.expectLooks(t, "ipv4 false")
 	cancel()
@@ -195,7 +232,7 @@ func TestWinWaitCancelled(t *testing.T) {
 func TestWinWaitWatchFails(t *testing.T) {
 	f := newFakeWinIP(t)
 	f.watchErr = errors.New("access denied")
-	err := waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4}, noWatchdog())
+	err := waitIPInterfaces(context.Background(), f, "home", luidTunnel, []int{4}, noWatchdog(), graceFails(t))
 	if err == nil || !strings.Contains(err.Error(), "watch ip interfaces of home: access denied") {
 		t.Fatalf("got %v", err)
 	}
@@ -209,6 +246,7 @@ func newBoundWin(t *testing.T) (*winNetwork, *fakeWinIP, string) {
 	f := newFakeWinIP(t)
 	n := newWinNetwork(Options{StateDir: dir, Logger: Logger{Verbosef: t.Logf, Errorf: t.Logf}}, f)
 	n.adapters.watchdog = func() (<-chan time.Time, func()) { return nil, func() {} }
+	n.adapters.grace = noGrace
 	n.BindAdapter("home", luidTunnel)
 	return n, f, dir
 }
