@@ -53,6 +53,7 @@ func TestAgo(t *testing.T) {
 }
 
 func TestBannerMessage(t *testing.T) {
+	asHints(t, "linux")
 	down := fmt.Errorf("%w: start it", api.ErrServiceDown)
 	if m := bannerMessage(down, "/run/x.sock"); !strings.Contains(m, "sudo systemctl start wgdesk") || !strings.Contains(m, "/run/x.sock") {
 		t.Errorf("service down: %s", m)

@@ -82,6 +82,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Logf:    logger.Printf,
 		Refresh: time.Second,
 		Tray:    hasTray,
+		// Offered where wgdesk registers its service (Windows).
+		Installer: defaultInstaller(),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "wgdesk: %v\n", err)

@@ -236,6 +236,7 @@ func TestFlowLayoutWrapsWithoutHoldingWidth(t *testing.T) {
 }
 
 func TestBannerShowsCommandsAsCode(t *testing.T) {
+	asHints(t, "linux")
 	segs := bannerSegments(bannerMessage(api.ErrServiceDown, "/run/wgdesk/wgdesk.sock"))
 	var code, prose []string
 	for _, s := range segs {

@@ -55,6 +55,9 @@ type Options struct {
 	// OnChange is called on the UI goroutine after each change to the
 	// widgets (tests wait on it).
 	OnChange func()
+	// Installer, if set, lets the banner offer to install the service
+	// (see installoffer.go).
+	Installer ServiceInstaller
 }
 
 // UI is the main window, its tray menu and the connection to the service.
@@ -77,7 +80,9 @@ type UI struct {
 
 	banner      *fyne.Container
 	bannerText  *bannerView
-	status      *widget.Label // placeholder in the list while not connected
+	installBtn  *widget.Button // the banner's offer to install the service
+	installing  bool           // an install runs
+	status      *widget.Label  // placeholder in the list while not connected
 	list        *fyne.Container
 	rows        map[string]*tunnelRow
 	detail      *fyne.Container
@@ -143,10 +148,11 @@ func (u *UI) build() {
 
 	u.bannerText = newBannerView()
 	retry := widget.NewButtonWithIcon("Retry now", theme.ViewRefreshIcon(), u.retryNow)
+	u.installBtn = u.newInstallButton()
 	bannerBg := canvas.NewRectangle(bannerTint())
 	u.banner = container.NewStack(bannerBg, container.NewPadded(container.NewBorder(nil, nil,
 		container.NewVBox(widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))),
-		container.NewVBox(retry), u.bannerText)))
+		container.NewVBox(retry, u.installBtn), u.bannerText)))
 	u.banner.Hide()
 
 	importBtn := widget.NewButtonWithIcon("Import…", theme.FolderOpenIcon(), u.showImportDialog)
@@ -389,16 +395,12 @@ func (u *UI) onDisconnect(err error) {
 func bannerMessage(err error, socket string) string {
 	switch {
 	case errors.Is(err, api.ErrServiceDown):
-		return "The wgdesk service is not running. Start it with\n" +
-			"    sudo systemctl start wgdesk\n" +
-			"or run it in a terminal with\n" +
-			"    sudo wgdesk service\n" +
+		return "The wgdesk service is not running. " + osHints().StartBanner + "\n" +
 			"wgdesk keeps trying to reach it on " + socket + "."
 	case errors.Is(err, io.EOF):
 		return "The wgdesk service stopped. wgdesk reconnects when it is back."
 	case api.IsCode(err, api.CodePermissionDenied):
-		return "You may not use the wgdesk service. Ask an administrator to add you to the wgdesk group " +
-			"(sudo usermod -aG wgdesk $USER), then log out and in again."
+		return "You may not use the wgdesk service. " + osHints().AccessBanner
 	}
 	return "Lost the connection to the wgdesk service (" + err.Error() + "). Retrying…"
 }
@@ -432,6 +434,7 @@ func (u *UI) render() {
 	} else {
 		u.banner.Hide()
 	}
+	u.renderInstallOffer()
 	u.renderList()
 	u.renderDetail()
 	if title := windowTitle(u.connected, u.connErr, u.model.tunnels); title != u.title {

@@ -172,6 +172,7 @@ func TestFailedUpShowsErrorAndResetsSwitch(t *testing.T) {
 }
 
 func TestServiceDownShowsBannerUntilItStarts(t *testing.T) {
+	asHints(t, "linux")
 	h := newHarness(t, false, Options{})
 	h.waitFor("the banner", func() bool { return h.ui.banner.Visible() })
 	for _, want := range []string{"not running", "sudo systemctl start wgdesk", "sudo wgdesk service", h.socket} {
