@@ -18,6 +18,8 @@ import (
 // first instance of its name, so a second service, or a program that took
 // the name first, makes Listen fail; ErrAlreadyRunning when the holder is
 // owned by LocalSystem or the Administrators, as a service's pipe is.
+// listenPipe makes the pipe with kernel32's CreateNamedPipeW, which Wine
+// runs too, so CI tests the service under Wine.
 func Listen(path string) (net.Listener, error) {
 	pipe := pipePath(path)
 	owner := "BA"
@@ -37,7 +39,7 @@ func Listen(path string) (net.Listener, error) {
 	if err != nil {
 		return nil, fmt.Errorf("security descriptor of %s: %w", pipe, err)
 	}
-	ln, err := (&namedpipe.ListenConfig{SecurityDescriptor: sd}).Listen(pipe)
+	ln, err := listenPipe(pipe, sd)
 	if err != nil {
 		if errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_PIPE_BUSY) || errors.Is(err, windows.ERROR_ALREADY_EXISTS) {
 			return nil, pipeTaken(pipe, err)
