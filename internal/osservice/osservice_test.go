@@ -184,7 +184,7 @@ func TestInstall(t *testing.T) {
 				tt.plan(&p)
 			}
 			var said []string
-			err := scmManager{tt.f}.Install(p, func(s string) { said = append(said, s) })
+			err := scmManager{s: tt.f, name: Name}.Install(p, func(s string) { said = append(said, s) })
 			if (err != nil) != tt.wantErr {
 				t.Errorf("error %v, want error: %v", err, tt.wantErr)
 			}
@@ -207,7 +207,7 @@ func TestUninstall(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var said []string
-			err := scmManager{tt.f}.Uninstall(func(s string) { said = append(said, s) })
+			err := scmManager{s: tt.f, name: Name}.Uninstall(func(s string) { said = append(said, s) })
 			switch {
 			case tt.want == nil && err != nil, tt.want != nil && err == nil:
 				t.Errorf("error %v, want %v", err, tt.want)
@@ -225,7 +225,7 @@ func TestUninstall(t *testing.T) {
 // The stop wait is bounded by StopTimeout, counted in polls.
 func TestUninstallWaitIsBounded(t *testing.T) {
 	f := &fakeSCM{state: Running, afterStop: []State{StopPending}}
-	err := scmManager{f}.Uninstall(nil)
+	err := scmManager{s: f, name: Name}.Uninstall(nil)
 	sleeps := 0
 	for _, c := range f.calls {
 		if strings.HasPrefix(c, "Sleep") {

@@ -40,10 +40,14 @@ type scm interface {
 // pollEvery is how often a wait asks for the service's state.
 const pollEvery = 250 * time.Millisecond
 
-// scmManager is the Windows Manager, written against the seam.
-type scmManager struct{ s scm }
+// scmManager is the Windows Manager of the service called name, written
+// against the seam. Its event log source has the same name.
+type scmManager struct {
+	s    scm
+	name string
+}
 
-func (m scmManager) Status() (State, error) { return m.s.Query(Name) }
+func (m scmManager) Status() (State, error) { return m.s.Query(m.name) }
 
 func (m scmManager) Install(p Plan, progress func(string)) error {
 	if progress == nil {
@@ -108,37 +112,37 @@ func (m scmManager) Uninstall(progress func(string)) error {
 	if progress == nil {
 		progress = func(string) {}
 	}
-	state, err := m.s.Query(Name)
+	state, err := m.s.Query(m.name)
 	if err != nil {
-		return fmt.Errorf("query service %s: %w", Name, err)
+		return fmt.Errorf("query service %s: %w", m.name, err)
 	}
 	if state == NotInstalled {
 		// A half-done earlier uninstall may have left the source.
-		if err := m.s.RemoveEventSource(Name); err != nil {
-			return fmt.Errorf("remove event log source %s: %w", Name, err)
+		if err := m.s.RemoveEventSource(m.name); err != nil {
+			return fmt.Errorf("remove event log source %s: %w", m.name, err)
 		}
 		return ErrNotInstalled
 	}
 	if state != Stopped {
 		if state != StopPending {
-			if err := m.s.Stop(Name); err != nil {
-				return fmt.Errorf("stop service %s: %w", Name, err)
+			if err := m.s.Stop(m.name); err != nil {
+				return fmt.Errorf("stop service %s: %w", m.name, err)
 			}
 		}
-		progress(fmt.Sprintf("Stopping the service %s: it takes every tunnel down…", Name))
-		if _, err := m.waitFor(Name, Stopped, StopTimeout); err != nil {
+		progress(fmt.Sprintf("Stopping the service %s: it takes every tunnel down…", m.name))
+		if _, err := m.waitFor(m.name, Stopped, StopTimeout); err != nil {
 			return err
 		}
-		progress(fmt.Sprintf("Stopped the service %s.", Name))
+		progress(fmt.Sprintf("Stopped the service %s.", m.name))
 	}
-	if err := m.s.Delete(Name); err != nil {
-		return fmt.Errorf("delete service %s: %w", Name, err)
+	if err := m.s.Delete(m.name); err != nil {
+		return fmt.Errorf("delete service %s: %w", m.name, err)
 	}
-	progress(fmt.Sprintf("Removed the service %s.", Name))
-	if err := m.s.RemoveEventSource(Name); err != nil {
-		return fmt.Errorf("remove event log source %s: %w", Name, err)
+	progress(fmt.Sprintf("Removed the service %s.", m.name))
+	if err := m.s.RemoveEventSource(m.name); err != nil {
+		return fmt.Errorf("remove event log source %s: %w", m.name, err)
 	}
-	progress(fmt.Sprintf("Removed the event log source %s.", Name))
+	progress(fmt.Sprintf("Removed the event log source %s.", m.name))
 	return nil
 }
 

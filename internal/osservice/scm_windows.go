@@ -14,7 +14,7 @@ import (
 )
 
 // New returns the Manager of the Windows service control manager.
-func New() (Manager, error) { return scmManager{winSCM{}}, nil }
+func New() (Manager, error) { return scmManager{s: winSCM{}, name: Name}, nil }
 
 // Elevated reports whether this process may install the service: an
 // elevated administrator or LocalSystem.
@@ -158,8 +158,12 @@ func setRecovery(s *mgr.Service, p Plan) error {
 	if err := s.SetRecoveryActions(actions, w.ResetSeconds); err != nil {
 		return fmt.Errorf("set recovery actions: %w", err)
 	}
-	if err := s.SetRecoveryActionsOnNonCrashFailures(w.FailureActionsFlag); err != nil {
-		return fmt.Errorf("set recovery on error exits: %w", err)
+	// Off is the service manager's default, and the plan never turns it
+	// off again, so it is only ever set on (Wine 8 cannot set it at all).
+	if w.FailureActionsFlag {
+		if err := s.SetRecoveryActionsOnNonCrashFailures(true); err != nil {
+			return fmt.Errorf("set recovery on error exits: %w", err)
+		}
 	}
 	return nil
 }
@@ -182,15 +186,61 @@ func (winSCM) Create(p Plan) error {
 	return nil
 }
 
+// Update sets p's settings with ChangeServiceConfig and, for what that
+// does not cover, ChangeServiceConfig2. Unlike mgr's UpdateConfig it
+// leaves the delayed-start flag alone and sets the SID type only when p
+// has one: wgdesk never sets either off, and Wine 8 cannot set them.
 func (winSCM) Update(p Plan) error {
 	return withService(p.Name, func(s *mgr.Service) error {
-		c := config(p)
-		c.BinaryPathName = windows.ComposeCommandLine(append([]string{p.Exe}, p.Args...))
-		if err := s.UpdateConfig(c); err != nil {
+		w := win32Config(p)
+		cmd, err := windows.UTF16PtrFromString(windows.ComposeCommandLine(append([]string{p.Exe}, p.Args...)))
+		if err != nil {
 			return err
+		}
+		display, err := windows.UTF16PtrFromString(w.DisplayName)
+		if err != nil {
+			return err
+		}
+		deps, err := multiString(w.Dependencies)
+		if err != nil {
+			return err
+		}
+		err = windows.ChangeServiceConfig(s.Handle, w.ServiceType, w.StartType, w.ErrorControl,
+			cmd, nil, nil, deps, nil, nil, display)
+		if err != nil {
+			return fmt.Errorf("ChangeServiceConfig: %w", err)
+		}
+		desc, err := windows.UTF16PtrFromString(w.Description)
+		if err != nil {
+			return err
+		}
+		d := windows.SERVICE_DESCRIPTION{Description: desc}
+		if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_DESCRIPTION, (*byte)(unsafe.Pointer(&d))); err != nil {
+			return fmt.Errorf("set description: %w", err)
+		}
+		if w.SidType != win32SIDNone {
+			sid := w.SidType
+			if err := windows.ChangeServiceConfig2(s.Handle, windows.SERVICE_CONFIG_SERVICE_SID_INFO, (*byte)(unsafe.Pointer(&sid))); err != nil {
+				return fmt.Errorf("set service sid type: %w", err)
+			}
 		}
 		return setRecovery(s, p)
 	})
+}
+
+// multiString is ss as a REG_MULTI_SZ-style block: each string ended by a
+// NUL, the block by another (lpDependencies).
+func multiString(ss []string) (*uint16, error) {
+	var b []uint16
+	for _, s := range ss {
+		u, err := windows.UTF16FromString(s)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, u...)
+	}
+	b = append(b, 0)
+	return &b[0], nil
 }
 
 func (winSCM) Start(name string) error {
