@@ -17,7 +17,6 @@ package platform
 import (
 	"context"
 	"net/netip"
-	"strings"
 )
 
 // Settings is the network configuration of one tunnel interface.
@@ -61,21 +60,6 @@ func (s Settings) IsZero() bool {
 	return len(s.Addresses) == 0 && len(s.Routes) == 0 && s.Table == "" &&
 		s.FwMark == 0 && s.MTU == 0 && len(s.DNS) == 0 &&
 		len(s.DNSSearch) == 0 && len(s.Endpoints) == 0 && !s.KillSwitch && !s.AllowLAN
-}
-
-// FullTunnel reports whether s sends all traffic of a family into the
-// tunnel: Routes hold 0.0.0.0/0 or ::/0 and Table is not off. Only such
-// a tunnel gets a kill switch.
-func (s Settings) FullTunnel() bool {
-	if strings.EqualFold(strings.TrimSpace(s.Table), "off") {
-		return false
-	}
-	for _, r := range s.Routes {
-		if r.IsValid() && r.Bits() == 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // FirewallSupport says which firewall settings a Network enforces.

@@ -9,7 +9,8 @@ import (
 // MTU and metric, and DNS of the Wintun adapter through the IP Helper API
 // (winipcfg), with host routes that keep the endpoints on the uplink. The
 // journal defaults to %ProgramData%\wgdesk\platform. It implements
-// Watcher with the IP Helper API's change notifications.
+// Watcher with the IP Helper API's change notifications, and Firewaller
+// with the kill switch of WireGuard for Windows (winfirewall.go).
 func New(opts Options) (Network, error) {
 	if opts.StateDir == "" {
 		base := os.Getenv("ProgramData")
@@ -20,5 +21,6 @@ func New(opts Options) (Network, error) {
 	}
 	n := newWinNetwork(opts, winIPHelper{})
 	n.register = registerWinChanges
+	n.fw = wfpFirewall{}
 	return n, nil
 }

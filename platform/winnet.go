@@ -91,10 +91,13 @@ type winEntry struct {
 	Routes     []netip.Prefix `json:"routes,omitempty"`
 	HostRoutes []winHostRoute `json:"host_routes,omitempty"`
 	DNS        bool           `json:"dns,omitempty"`
+	// Firewall: the kill switch (winfirewall.go). It dies with our process;
+	// recorded so that the next start can say so.
+	Firewall bool `json:"firewall,omitempty"`
 }
 
 func (e *winEntry) isEmpty() bool {
-	return len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.HostRoutes) == 0 && !e.DNS
+	return len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.HostRoutes) == 0 && !e.DNS && !e.Firewall
 }
 
 func (e *winEntry) clone() *winEntry {
@@ -104,6 +107,7 @@ func (e *winEntry) clone() *winEntry {
 		Routes:     slices.Clone(e.Routes),
 		HostRoutes: slices.Clone(e.HostRoutes),
 		DNS:        e.DNS,
+		Firewall:   e.Firewall,
 	}
 }
 
@@ -115,6 +119,7 @@ func (e *winEntry) union(o *winEntry) *winEntry {
 	u.Routes = appendMissing(u.Routes, o.Routes)
 	u.HostRoutes = appendMissing(u.HostRoutes, o.HostRoutes)
 	u.DNS = e.DNS || o.DNS
+	u.Firewall = e.Firewall || o.Firewall
 	u.sort()
 	return u
 }
@@ -135,6 +140,7 @@ type winTarget struct {
 	mtu       int          // resolved: never 0 when up
 	lowMetric map[int]bool // family -> full tunnel of that family
 	dns       DNSPlan
+	firewall  *winFirewallPlan // the kill switch; nil: none
 }
 
 // winNetwork is the Network of Windows.
@@ -155,6 +161,13 @@ type winNetwork struct {
 	// adapters are the LUIDs the engine bound to interface names, and
 	// the wait for a new adapter's IP interfaces (winwait.go).
 	adapters winAdapters
+
+	// fw enforces the kill switch (winfirewall.go; nil: none on this
+	// build). One firewall per process: fwOwner is the interface it is
+	// on ("" while off) and fwPlan what it enforces; guarded by mu.
+	fw      winFirewall
+	fwOwner string
+	fwPlan  winFirewallPlan
 }
 
 func newWinNetwork(opts Options, ops winOps) *winNetwork {
@@ -192,8 +205,9 @@ func (n *winNetwork) applyOnce(ctx context.Context, ifname string, s Settings) e
 	// Roll back to the previous state, so that a failed Apply leaves
 	// nothing half made. Whatever cannot be undone stays in the journal
 	// for the next Apply or Recover.
-	back, rerr := n.move(context.WithoutCancel(ctx), have, prev, luid, found)
-	restored := *prev
+	to := rollbackTarget(prev, want)
+	back, rerr := n.move(context.WithoutCancel(ctx), have, to, luid, found)
+	restored := *to
 	restored.winEntry = *back
 	n.remember(ifname, &restored)
 	if rerr != nil {
@@ -311,6 +325,9 @@ func (n *winNetwork) target(ifname string, s Settings, luid uint64, found bool, 
 		}
 		t.mtu = AutoMTU(endpointMTUs, defaultMTU)
 	}
+	if err := n.planFirewall(t, s, luid, table); err != nil {
+		return nil, err
+	}
 	t.sort()
 	return t, nil
 }
@@ -416,10 +433,19 @@ func (n *winNetwork) steps(ctx context.Context, from *winEntry, to *winTarget, l
 		have.Addresses = winRemove(have.Addresses, a)
 	}
 	if len(errs) > 0 {
+		if !to.up {
+			// Going down: the user asked for the network back, and what
+			// is left points into a tunnel that is gone.
+			n.firewallOff(to, have)
+		}
 		return have, errors.Join(errs...)
 	}
 
 	if to.up {
+		// The kill switch before any address or route (winfirewall.go).
+		if err := n.firewallOn(to, have); err != nil {
+			return have, err
+		}
 		if err := n.setInterface(luid, to); err != nil {
 			return have, err
 		}
@@ -470,6 +496,7 @@ func (n *winNetwork) steps(ctx context.Context, from *winEntry, to *winTarget, l
 		}
 	}
 
+	n.firewallOff(to, have) // last: nothing leaks meanwhile
 	have.sort()
 	if err := n.saveJournal(have); err != nil {
 		return have, fmt.Errorf("journal %s: %w", ifname, err)
@@ -514,6 +541,9 @@ func (n *winNetwork) Recover(ctx context.Context) error {
 	for _, e := range entries {
 		n.logf("recovering %s from an earlier run: %d addresses, %d routes, %d endpoint routes, dns %v",
 			e.Interface, len(e.Addresses), len(e.Routes), len(e.HostRoutes), e.DNS)
+		if e.Firewall {
+			n.logf("the kill switch of %s ended with the earlier run (its WFP session was dynamic); nothing to undo", e.Interface)
+		}
 		luid, found, err := n.lookup(e.Interface)
 		if err == nil {
 			var have *winEntry
