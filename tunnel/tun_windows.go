@@ -12,10 +12,10 @@ import (
 	"github.com/wgdesk/wgdesk/internal/wintun"
 )
 
-// adapterTunnelType is the Wintun tunnel type of wgdesk's adapters, which
-// Windows shows as their description ("wgdesk Tunnel") instead of
-// wireguard-go's default "WireGuard", so they are told apart from WireGuard
-// for Windows' own.
+// adapterTunnelType is the Wintun tunnel type of wgdesk's adapters, from
+// which Wintun makes their device name (WireGuard for Windows' adapters
+// read "WireGuard Tunnel"); wireguard-go's default is "WireGuard", which
+// would make ours look like theirs in the Network Connections window.
 const adapterTunnelType = "wgdesk"
 
 // createMu serialises adapter creation. tun.WintunTunnelType is a
