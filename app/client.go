@@ -17,6 +17,9 @@ type Client interface {
 	Up(ctx context.Context, name string) (api.TunnelJSON, error)
 	Down(ctx context.Context, name string) (api.TunnelJSON, error)
 	Delete(ctx context.Context, name string) error
+	// SetOptions sets a tunnel's kill switch and Allow LAN; the service
+	// applies them at once to an active tunnel.
+	SetOptions(ctx context.Context, name string, o api.OptionsJSON) (api.TunnelJSON, error)
 	// Config returns the full wg-quick text, private key included.
 	Config(ctx context.Context, name string) (string, error)
 	// Log returns the service's latest log lines, oldest first.

@@ -15,14 +15,16 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
 // renameTunnel gives tunnel old the name new. The service has no rename,
-// so it stores old's full config under new and then deletes old. When old
-// cannot be deleted (it was brought up meanwhile, say), the copy is
+// so it stores old's full config under new, gives the copy old's options
+// (opts; nil or the defaults: nothing to copy) and then deletes old. When
+// old cannot be deleted (it was brought up meanwhile, say), the copy is
 // deleted again so that one key does not end up in two tunnels. It runs
 // off the UI goroutine.
-func renameTunnel(ctx context.Context, c Client, old, new string) error {
+func renameTunnel(ctx context.Context, c Client, old, new string, opts *api.OptionsJSON) error {
 	if err := tunnel.CheckName(new); err != nil {
 		return fmt.Errorf("rename %s: %w", old, err)
 	}
@@ -32,6 +34,15 @@ func renameTunnel(ctx context.Context, c Client, old, new string) error {
 	}
 	if _, err := c.Import(ctx, new, text); err != nil {
 		return fmt.Errorf("store %s as %s: %w", old, new, err)
+	}
+	if opts != nil && (opts.KillSwitch != string(tunnel.KillSwitchAuto) && opts.KillSwitch != "" || opts.AllowLAN) {
+		if _, err := c.SetOptions(ctx, new, *opts); err != nil {
+			err = fmt.Errorf("give %s the kill switch settings of %s: %w", new, old, err)
+			if undoErr := c.Delete(ctx, new); undoErr != nil {
+				return errors.Join(err, fmt.Errorf("the copy %s is left over, delete it by hand: %w", new, undoErr))
+			}
+			return err
+		}
 	}
 	if err := c.Delete(ctx, old); err != nil {
 		if undoErr := c.Delete(ctx, new); undoErr != nil {
@@ -146,12 +157,16 @@ func (u *UI) showRename(name string) {
 // service's events, and the selection moves to the new name once it is
 // there.
 func (u *UI) rename(old, new string) {
+	var opts *api.OptionsJSON
+	if v, ok := u.model.get(old); ok {
+		opts = v.Options
+	}
 	u.busy[old] = true
 	u.render()
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
 		defer cancel()
-		err := renameTunnel(ctx, u.client, old, new)
+		err := renameTunnel(ctx, u.client, old, new, opts)
 		u.opts.Do(func() {
 			delete(u.busy, old)
 			if err != nil {

@@ -117,20 +117,20 @@ func TestRenameTunnelAgainstTheService(t *testing.T) {
 		}
 	}
 	ctx := context.Background()
-	if err := renameTunnel(ctx, h.ui.client, "home", "office"); !api.IsCode(err, api.CodeExists) {
+	if err := renameTunnel(ctx, h.ui.client, "home", "office", nil); !api.IsCode(err, api.CodeExists) {
 		t.Errorf("rename to a taken name: %v, want code %s", err, api.CodeExists)
 	}
-	if err := renameTunnel(ctx, h.ui.client, "home", "my home"); !errors.Is(err, tunnel.ErrBadName) {
+	if err := renameTunnel(ctx, h.ui.client, "home", "my home", nil); !errors.Is(err, tunnel.ErrBadName) {
 		t.Errorf("rename to a bad name: %v", err)
 	}
-	if err := renameTunnel(ctx, h.ui.client, "gone", "new"); !api.IsCode(err, api.CodeNotFound) {
+	if err := renameTunnel(ctx, h.ui.client, "gone", "new", nil); !api.IsCode(err, api.CodeNotFound) {
 		t.Errorf("rename of a missing tunnel: %v", err)
 	}
 	if err := h.svc.SetState("home", tunnel.StateActive); err != nil {
 		t.Fatal(err)
 	}
 	// The service refuses to delete an active tunnel: the copy goes again.
-	if err := renameTunnel(ctx, h.ui.client, "home", "house"); !api.IsCode(err, api.CodeActive) || !strings.Contains(err.Error(), "copy is deleted again") {
+	if err := renameTunnel(ctx, h.ui.client, "home", "house", nil); !api.IsCode(err, api.CodeActive) || !strings.Contains(err.Error(), "copy is deleted again") {
 		t.Errorf("rename of an active tunnel: %v", err)
 	}
 	var names []string
@@ -152,7 +152,7 @@ func TestRenameReportsALeftOverCopy(t *testing.T) {
 	if err := h.svc.Import("home", testConfig(t)); err != nil {
 		t.Fatal(err)
 	}
-	err := renameTunnel(context.Background(), undeletable{h.ui.client}, "home", "house")
+	err := renameTunnel(context.Background(), undeletable{h.ui.client}, "home", "house", nil)
 	if err == nil || !strings.Contains(err.Error(), "the copy house is left over") {
 		t.Errorf("error %v does not name the left-over copy", err)
 	}

@@ -661,9 +661,10 @@ func (r *tunnelRow) update(s tunnel.State, busy, selected bool) {
 // updated, so that a selection in it survives the stats event that the
 // service sends every second.
 type detailPane struct {
-	key   string // name, config and error it was built for
-	state *widget.Label
-	peers map[string]*peerLabels // by public key
+	key     string // name, config and error it was built for
+	state   *widget.Label
+	peers   map[string]*peerLabels // by public key
+	options *optionsView           // kill switch and Allow LAN; nil for a split tunnel
 }
 
 type peerLabels struct {
@@ -699,6 +700,7 @@ func (u *UI) fillDetail(v tunnelView) {
 		state += ", since " + v.Since.Local().Format("2006-01-02 15:04:05")
 	}
 	setText(u.pane.state, state)
+	u.fillOptions(u.pane.options, v)
 	for key, l := range u.pane.peers {
 		endpoint, handshake, rx, tx := l.configured, "never", "0 B", "0 B"
 		if endpoint == "" {
@@ -780,6 +782,9 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 			"Listen port", valueLabel(port),
 			"MTU", valueLabel(mtu),
 		)))
+		if pane.options = u.newOptionsView(v); pane.options != nil {
+			objs = append(objs, pane.options.card)
+		}
 		for _, p := range c.Peers {
 			objs = append(objs, peerCard(p, pane))
 		}

@@ -1,0 +1,162 @@
+//go:build cgo
+
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// The kill switch and Allow LAN of a full tunnel, in the detail pane. They
+// are per-tunnel options the service keeps outside the wg-quick text, so
+// the editor does not show them: they are set here, and take effect at
+// once on an active tunnel.
+
+// Labels of the two checks.
+const (
+	killSwitchLabel = "Block traffic outside the tunnel (kill switch)"
+	allowLANLabel   = "Allow local network (printers, file shares)"
+)
+
+// optionsView is the options card of one tunnel's pane.
+type optionsView struct {
+	name       string
+	killSwitch *widget.Check
+	allowLAN   *widget.Check
+	note       *widget.Label
+	card       *widget.Card
+	// filling is set while fillOptions sets the checks, so that their
+	// OnChanged does not take it for the user.
+	filling bool
+	busy    bool // a change is on its way to the service
+}
+
+// newOptionsView builds the card for v, or returns nil when there is
+// nothing to show: a split tunnel (the kill switch does not apply), or a
+// service too old to have options.
+func (u *UI) newOptionsView(v tunnelView) *optionsView {
+	if v.Options == nil || !v.FullTunnel {
+		return nil
+	}
+	o := &optionsView{name: v.Name, note: widget.NewLabel("")}
+	o.note.Wrapping = fyne.TextWrapWord
+	o.killSwitch = widget.NewCheck(killSwitchLabel, func(on bool) {
+		if o.filling {
+			return
+		}
+		cur := u.currentOptions(o.name)
+		cur.KillSwitch = string(tunnel.KillSwitchOff)
+		if on {
+			cur.KillSwitch = string(tunnel.KillSwitchOn)
+		}
+		u.setOptions(o, cur)
+	})
+	o.allowLAN = widget.NewCheck(allowLANLabel, func(on bool) {
+		if o.filling {
+			return
+		}
+		cur := u.currentOptions(o.name)
+		cur.AllowLAN = on
+		u.setOptions(o, cur)
+	})
+	o.card = widget.NewCard("Leak protection", "", container.NewVBox(o.killSwitch, o.allowLAN, o.note))
+	return o
+}
+
+// currentOptions are the options the model has for name.
+func (u *UI) currentOptions(name string) api.OptionsJSON {
+	if v, ok := u.model.get(name); ok && v.Options != nil {
+		return *v.Options
+	}
+	return api.OptionsJSON{KillSwitch: string(tunnel.KillSwitchAuto)}
+}
+
+// fillOptions shows v's options and what the kill switch does now.
+func (u *UI) fillOptions(o *optionsView, v tunnelView) {
+	if o == nil || v.Options == nil {
+		return
+	}
+	ksOn := v.Options.KillSwitch != string(tunnel.KillSwitchOff)
+	if o.busy {
+		// The checks keep what the user asked for until the answer.
+		ksOn = o.killSwitch.Checked
+	} else {
+		o.filling = true
+		o.killSwitch.SetChecked(ksOn)
+		o.allowLAN.SetChecked(v.Options.AllowLAN)
+		o.filling = false
+	}
+	setEnabled(o.killSwitch, !o.busy)
+	// Allow LAN means something only under the kill switch, and cannot
+	// be turned on where the system cannot honour it (it can always be
+	// turned off).
+	setEnabled(o.allowLAN, !o.busy && ksOn && (v.AllowLANAvailable || v.Options.AllowLAN))
+	setText(o.note, optionsNote(v))
+}
+
+// optionsNote says in a sentence or two what the kill switch does for v.
+func optionsNote(v tunnelView) string {
+	lan := ""
+	if v.Options != nil && v.Options.AllowLAN {
+		lan = ", except the local network"
+	}
+	var s string
+	switch v.KillSwitch {
+	case tunnel.KillSwitchActive:
+		s = "On: everything outside the tunnel is blocked" + lan + "."
+	case tunnel.KillSwitchArmed:
+		s = "On: while the tunnel is up, everything outside it will be blocked" + lan + "."
+	case tunnel.KillSwitchUnavailable:
+		s = "On, but not available on this system yet: traffic outside the tunnel is not blocked."
+	case tunnel.KillSwitchDisabled:
+		s = "Off: if the tunnel drops, traffic goes out unprotected."
+	}
+	if !v.AllowLANAvailable && v.KillSwitch != tunnel.KillSwitchUnavailable {
+		s += " Allowing the local network is not available on this system yet."
+	}
+	return s
+}
+
+func setEnabled(w fyne.Disableable, on bool) {
+	switch {
+	case on && w.Disabled():
+		w.Enable()
+	case !on && !w.Disabled():
+		w.Disable()
+	}
+}
+
+// setOptions sends o's new options to the service. The checks show the
+// model until the service's event (or answer) comes, and fall back to it
+// with an error dialog when the change is refused.
+func (u *UI) setOptions(o *optionsView, want api.OptionsJSON) {
+	if o.busy || !u.connected {
+		u.renderDetail()
+		return
+	}
+	o.busy = true
+	u.renderDetail()
+	name := o.name
+	go func() {
+		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
+		defer cancel()
+		// The new options come back as an event; on error the checks
+		// fall back to the model's.
+		_, err := u.client.SetOptions(ctx, name, want)
+		u.opts.Do(func() {
+			o.busy = false
+			if err != nil {
+				u.opts.Logf("set options of %s: %v", name, err)
+				u.showError(fmt.Sprintf("Could not change the kill switch of %s", name), err)
+			}
+			u.render()
+		})
+	}()
+}
