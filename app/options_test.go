@@ -89,7 +89,9 @@ func TestKillSwitchChecksInTheDetailPane(t *testing.T) {
 
 	// Up: in force now.
 	test.Tap(h.ui.rows["home"].toggle)
-	h.waitFor("home active", func() bool { return !h.ui.busy["home"] && hasText(h.ui.detail, "On: everything outside the tunnel is blocked.") })
+	h.waitFor("home active", func() bool {
+		return !h.ui.busy["home"] && hasText(h.ui.detail, "On: everything outside the tunnel is blocked.")
+	})
 
 	// Off from the pane reaches the service.
 	test.Tap(ks)
@@ -119,7 +121,9 @@ func TestAllowLANCheck(t *testing.T) {
 		t.Fatalf("allow lan check missing or disabled where it is available")
 	}
 	test.Tap(lan)
-	h.waitFor("allow lan on", func() bool { return !h.ui.pane.options.busy && hasText(h.ui.detail, "will be blocked, except the local network.") })
+	h.waitFor("allow lan on", func() bool {
+		return !h.ui.pane.options.busy && hasText(h.ui.detail, "will be blocked, except the local network.")
+	})
 	if info, _ := h.svc.Get("home"); !info.Options.AllowLAN || info.Options.KillSwitch != tunnel.KillSwitchAuto {
 		t.Errorf("service after checking allow lan: %+v", info.Options)
 	}
