@@ -7,100 +7,57 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
 // A second launch of the desktop app (a click on the menu entry while
 // the window hides in the tray) shows the first one's window instead of
-// opening another. The first instance listens on a per-user socket; a
-// later one connects, says "show" and exits.
+// opening another. The first instance listens on a per-user endpoint, a
+// socket (instance_unix.go) or a named pipe (instance_windows.go); a
+// later one connects, says "show" and exits. Both implement:
+//
+//	instanceSocket() (string, error)
+//		the endpoint of this user's session;
+//	claimInstance(path string, onShow func()) (*instance, error)
+//		make this process the first instance listening on path, calling
+//		onShow (on its own goroutine) each time a later launch asks; if
+//		another instance answers on path, ask it to show its window and
+//		return errAlreadyRunning. Whatever a dead instance left behind
+//		never blocks a new one.
 
 // errAlreadyRunning is what claimInstance returns to a later launch after
 // the first instance took its "show".
 var errAlreadyRunning = errors.New("wgdesk is already running")
 
-// instanceTimeout bounds one exchange on the instance socket, so that a
+// instanceTimeout bounds one exchange on the instance endpoint, so that a
 // frozen first instance cannot hang a new launch (nor a stuck client the
 // first instance).
 const instanceTimeout = 2 * time.Second
-
-// instanceSocket is the per-user socket path: in $XDG_RUNTIME_DIR, which
-// only the user can enter, else in a private directory under os.TempDir.
-func instanceSocket() (string, error) {
-	if dir := os.Getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "wgdesk-gui.sock"), nil
-	}
-	dir := filepath.Join(os.TempDir(), fmt.Sprintf("wgdesk-%d", os.Getuid()))
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("make instance directory: %w", err)
-	}
-	// Someone else may have made it first in the shared temp directory:
-	// use it only if it is a real directory nobody else may enter.
-	fi, err := os.Lstat(dir)
-	if err != nil {
-		return "", fmt.Errorf("check instance directory: %w", err)
-	}
-	if !fi.IsDir() || fi.Mode().Perm()&0o077 != 0 {
-		return "", fmt.Errorf("instance directory %s is not private (mode %s)", dir, fi.Mode())
-	}
-	return filepath.Join(dir, "wgdesk-gui.sock"), nil
-}
 
 // instance is the first running app, answering later launches.
 type instance struct {
 	ln     net.Listener
 	onShow func()
 	wg     sync.WaitGroup
+	// release frees what else marks this instance as the first (the
+	// Windows mutex); nil when there is nothing.
+	release func() error
 }
 
-// claimInstance makes this process the first instance listening on path,
-// calling onShow (on its own goroutine) each time a later launch asks.
-// If another instance answers on path, it asks that one to show its
-// window and returns errAlreadyRunning. A socket file left behind by an
-// instance that died is replaced, but only once connecting to it failed.
-func claimInstance(path string, onShow func()) (*instance, error) {
-	for attempt := 0; ; attempt++ {
-		err := askToShow(path)
-		if err == nil {
-			return nil, errAlreadyRunning
-		}
-		if !errors.Is(err, syscall.ECONNREFUSED) && !errors.Is(err, fs.ErrNotExist) {
-			return nil, err
-		}
-		if errors.Is(err, syscall.ECONNREFUSED) {
-			if err := removeStaleSocket(path); err != nil {
-				return nil, err
-			}
-		}
-		ln, err := net.Listen("unix", path)
-		if err != nil {
-			// Another launch at the same moment won the race: ask it.
-			if errors.Is(err, syscall.EADDRINUSE) && attempt == 0 {
-				continue
-			}
-			return nil, fmt.Errorf("listen on %s: %w", path, err)
-		}
-		inst := &instance{ln: ln, onShow: onShow}
-		inst.wg.Add(1)
-		go inst.serve()
-		return inst, nil
-	}
+// startInstance serves ln for onShow.
+func startInstance(ln net.Listener, onShow func(), release func() error) *instance {
+	inst := &instance{ln: ln, onShow: onShow, release: release}
+	inst.wg.Add(1)
+	go inst.serve()
+	return inst
 }
 
-// askToShow asks the instance on path to show its window; nil means it
-// answered.
-func askToShow(path string) error {
-	c, err := net.DialTimeout("unix", path, instanceTimeout)
-	if err != nil {
-		return err
-	}
+// askToShowOn asks the instance at the other end of c to show its window;
+// nil means it answered.
+func askToShowOn(c net.Conn, path string) error {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(instanceTimeout))
 	if _, err := c.Write([]byte("show\n")); err != nil {
@@ -109,22 +66,6 @@ func askToShow(path string) error {
 	reply, err := bufio.NewReader(c).ReadString('\n')
 	if err != nil || reply != "ok\n" {
 		return fmt.Errorf("the running instance on %s did not answer: %q, %v", path, reply, err)
-	}
-	return nil
-}
-
-// removeStaleSocket removes the socket file nobody listens on; anything
-// else at path is left alone.
-func removeStaleSocket(path string) error {
-	fi, err := os.Lstat(path)
-	if err != nil {
-		return fmt.Errorf("check stale socket: %w", err)
-	}
-	if fi.Mode().Type() != fs.ModeSocket {
-		return fmt.Errorf("%s is not a socket; not replacing it", path)
-	}
-	if err := os.Remove(path); err != nil {
-		return fmt.Errorf("remove stale socket: %w", err)
 	}
 	return nil
 }
@@ -153,9 +94,14 @@ func (inst *instance) answer(c net.Conn) {
 	c.Write([]byte("ok\n"))
 }
 
-// Close stops answering and removes the socket file.
+// Close stops answering and frees the endpoint.
 func (inst *instance) Close() error {
 	err := inst.ln.Close()
 	inst.wg.Wait()
+	if inst.release != nil {
+		if rerr := inst.release(); err == nil {
+			err = rerr
+		}
+	}
 	return err
 }
