@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -28,6 +29,9 @@ func runAsOSService(o serviceOptions, stderr io.Writer) (code int, ok bool) {
 	code, err = osservice.RunService(func(ctx context.Context, ready func()) int {
 		return runService(ctx, o, w, ready)
 	})
+	if errors.Is(err, osservice.ErrNotStartedByManager) {
+		return 0, false // no service manager waits on this process after all
+	}
 	if err != nil {
 		fmt.Fprintf(w, "service: run under the service control manager: %v\n", err)
 		return exitFail, true

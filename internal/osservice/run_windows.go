@@ -1,14 +1,55 @@
 package osservice
 
 import (
+	"fmt"
+	"strings"
 	"time"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
 
 	"golang.org/x/sys/windows/svc"
 )
 
 // IsService reports whether the service control manager started this
-// process.
-func IsService() (bool, error) { return svc.IsWindowsService() }
+// process. svc.IsWindowsService asks for a parent called services.exe in
+// session 0; Wine 8 runs its services.exe in session 1, so a parent of
+// that name in any session counts too. A process that only claims so
+// loses nothing: RunService then fails with
+// ERROR_FAILED_SERVICE_CONTROLLER_CONNECT before running anything.
+func IsService() (bool, error) {
+	if ok, err := svc.IsWindowsService(); ok || err != nil {
+		return ok, err
+	}
+	return parentIsServicesExe()
+}
+
+// parentIsServicesExe reports whether this process's parent runs an
+// executable called services.exe.
+func parentIsServicesExe() (bool, error) {
+	var pbi windows.PROCESS_BASIC_INFORMATION
+	size := uint32(unsafe.Sizeof(pbi))
+	if err := windows.NtQueryInformationProcess(windows.CurrentProcess(), windows.ProcessBasicInformation, unsafe.Pointer(&pbi), size, &size); err != nil {
+		return false, fmt.Errorf("query parent process: %w", err)
+	}
+	parent := uint32(pbi.InheritedFromUniqueProcessId)
+	snap, err := windows.CreateToolhelp32Snapshot(windows.TH32CS_SNAPPROCESS, 0)
+	if err != nil {
+		return false, fmt.Errorf("list processes: %w", err)
+	}
+	defer windows.CloseHandle(snap)
+	pe := windows.ProcessEntry32{Size: uint32(unsafe.Sizeof(windows.ProcessEntry32{}))}
+	for err = windows.Process32First(snap, &pe); err == nil; err = windows.Process32Next(snap, &pe) {
+		if pe.ProcessID == parent {
+			return strings.EqualFold(windows.UTF16ToString(pe.ExeFile[:]), "services.exe"), nil
+		}
+	}
+	return false, nil
+}
+
+// ErrNotStartedByManager is RunService's error for a process no service
+// manager started: it may run in the foreground instead.
+var ErrNotStartedByManager = windows.ERROR_FAILED_SERVICE_CONTROLLER_CONNECT
 
 // RunService hands this process to the service control manager and runs
 // run under it (see Serve) until the manager stops it. It returns run's
