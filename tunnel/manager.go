@@ -122,6 +122,14 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		subs:     map[int]chan Event{},
 		subsWake: make(chan struct{}),
 	}
+	switch {
+	case !m.fw.KillSwitch:
+		m.log.Verbose("kill switch: not available on this system yet; full tunnels are not protected against leaks")
+	case m.fw.Limit != "":
+		m.log.Verbose("kill switch: enforced by the system firewall (%s)", m.fw.Limit)
+	default:
+		m.log.Verbose("kill switch: enforced by the system firewall")
+	}
 	now := time.Now()
 	for _, l := range loaded {
 		t := &managed{name: l.name, cfg: l.cfg, opts: l.opts, state: StateInactive, since: now}
