@@ -9,6 +9,8 @@ import (
 
 	"golang.org/x/sys/windows"
 	"golang.zx2c4.com/wireguard/ipc/namedpipe"
+
+	"github.com/wgdesk/wgdesk/internal/hints"
 )
 
 // Listen opens the service's named pipe, pipePath(path). Its security
@@ -49,7 +51,7 @@ func Listen(path string) (net.Listener, error) {
 	sl := &socketListener{Listener: ln}
 	if groupErr != nil {
 		sl.restricted = true
-		sl.note = fmt.Sprintf("pipe %s admits LocalSystem and elevated administrators only: the local group %s is not usable (%v); create it with `net localgroup %s /add`", pipe, Group, groupErr, Group)
+		sl.note = fmt.Sprintf("pipe %s admits LocalSystem and elevated administrators only: the local group %s is not usable (%v); %s", pipe, Group, groupErr, hints.Current().CreateGroup)
 	} else {
 		sl.note = fmt.Sprintf("pipe %s admits LocalSystem, elevated administrators and members of the local group %s", pipe, Group)
 	}
