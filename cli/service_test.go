@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
@@ -19,7 +20,7 @@ func TestServiceRefusesNonRoot(t *testing.T) {
 	isRoot = func() bool { return false }
 	t.Cleanup(func() { isRoot = restore })
 	var out, errb bytes.Buffer
-	if code := Service(nil, &out, &errb); code != 1 || !strings.Contains(errb.String(), "must run as root") || strings.Count(errb.String(), "\n") != 1 {
+	if code := Service(nil, &out, &errb); code != 1 || errb.String() != "wgdesk service: "+hints.Current().NeedPrivilege+"\n" {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 	for _, args := range [][]string{{"--dns-mode", "magic"}, {"--bogus"}, {"extra"}} {
