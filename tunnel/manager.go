@@ -424,7 +424,7 @@ func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error 
 	}
 	if o.AllowLAN && !t.opts.AllowLAN && !m.fw.AllowLAN {
 		m.mu.Unlock()
-		return fmt.Errorf("set options of %s: %w: allow lan is not available on this system yet", name, ErrUnsupported)
+		return fmt.Errorf("set options of %s: %w", name, errAllowLANUnavailable)
 	}
 	old := t.opts
 	if o == old {

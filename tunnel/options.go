@@ -144,3 +144,13 @@ func unmarshalOptions(b []byte) (Options, error) {
 	}
 	return n, nil
 }
+
+// errAllowLANUnavailable refuses Allow LAN where the platform cannot keep
+// the LAN open under the kill switch. It is an ErrUnsupported, whose own
+// text ("unsupported operation") it leaves out of the sentence.
+var errAllowLANUnavailable error = unsupportedError("allow lan is not available on this system yet")
+
+type unsupportedError string
+
+func (e unsupportedError) Error() string { return string(e) }
+func (e unsupportedError) Unwrap() error { return ErrUnsupported }

@@ -163,7 +163,7 @@ func (f *Service) SetOptions(ctx context.Context, name string, o tunnel.Options)
 		return fmt.Errorf("set options of %s: %w", name, tunnel.ErrNotFound)
 	}
 	if o.AllowLAN && !t.opts.AllowLAN && !f.fw.AllowLAN {
-		return fmt.Errorf("set options of %s: %w: allow lan is not available on this system yet", name, tunnel.ErrUnsupported)
+		return fmt.Errorf("set options of %s: allow lan is not available on this system yet: %w", name, tunnel.ErrUnsupported)
 	}
 	t.opts = o
 	f.emitLocked(tunnel.EventOptions, f.infoLocked(name))
