@@ -324,3 +324,50 @@ func TestDeleteAndImportDropOptions(t *testing.T) {
 		t.Errorf("imported tunnel inherited %+v", o)
 	}
 }
+
+func TestEngineSetOptions(t *testing.T) {
+	l := newLab(t)
+	fwn := newFWNetwork(platform.FirewallSupport{KillSwitch: true})
+	deps := l.deps()
+	deps.Network = fwn
+	e, err := StartEngine(context.Background(), EngineOptions{
+		Name: "home", Interface: "wgd0", Config: fullTunnel(t, "10.1.0.2/32"), Deps: deps,
+		Options: Options{KillSwitch: KillSwitchOff},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if e.KillSwitchEnforced() {
+		t.Error("kill switch enforced although off")
+	}
+	// Options that do not change the firewall settings apply nothing.
+	if err := e.SetOptions(ctx, Options{KillSwitch: KillSwitchOff, AllowLAN: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(fwn.calls()); n != 1 {
+		t.Errorf("%d applies, want only the start's", n)
+	}
+	if err := e.SetOptions(ctx, Options{KillSwitch: KillSwitchAuto, AllowLAN: true}); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.Settings(); !s.KillSwitch || !s.AllowLAN || len(s.Routes) != 1 || s.FwMark != DefaultFwMark {
+		t.Errorf("settings after kill switch on: %+v", s)
+	}
+	if !e.KillSwitchEnforced() {
+		t.Error("kill switch not enforced after on")
+	}
+	if err := e.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e.KillSwitchEnforced() {
+		t.Error("kill switch reported after close")
+	}
+	if err := e.SetOptions(ctx, Options{}); err == nil {
+		t.Error("SetOptions on a closed engine succeeded")
+	}
+	want := "wgd0 ks=off lan=off\nwgd0 ks=on lan=on\nwgd0 ks=off lan=off"
+	if got := strings.Join(fwn.calls(), "\n"); got != want {
+		t.Errorf("applied:\n%s\nwant:\n%s", got, want)
+	}
+}
