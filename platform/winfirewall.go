@@ -13,12 +13,15 @@ package platform
 //     process. EnableFirewall a second time fails. So only one tunnel at a
 //     time can have the kill switch; a second gets a clear error here
 //     before anything changes.
-//   - It permits all traffic of the calling process by its app ID and its
-//     security descriptor (permitWireGuardService). That is how the
-//     encrypted UDP to the endpoints gets out, and why the service must run
-//     with SERVICE_SID_TYPE_UNRESTRICTED (set by `wgdesk service install`).
-//     Every other program on the exe's path (the GUI, the CLI) is blocked
-//     like any program.
+//   - It permits all traffic of the calling process by its app ID (the
+//     exe's path) and a security descriptor naming the process's service
+//     SID (permitWireGuardService). That is how the encrypted UDP to the
+//     endpoints gets out, and why the service must run with
+//     SERVICE_SID_TYPE_UNRESTRICTED (set by `wgdesk service install`). The
+//     GUI and the CLI, the same exe without the service SID, are blocked
+//     like any program. A `wgdesk service` typed in a console has no
+//     service SID at all: EnableFirewall fails with ERROR_NO_SUCH_GROUP,
+//     and the error says what to do (winNoServiceSIDHint).
 //   - Its sublayer has the maximum weight, so WFP evaluates it before any
 //     sublayer of ours, and it ends in a block-all filter (weight 0) whose
 //     block is final: a permit in another sublayer cannot undo it
@@ -59,8 +62,14 @@ type winFirewall interface {
 // under the kill switch; see the package comment above for why not yet.
 const winAllowLAN = false
 
-// winFirewallLimit is said to people wherever the kill switch is offered.
+// winFirewallLimit is what the service log says about the kill switch at
+// start (FirewallSupport.Limit).
 const winFirewallLimit = "Windows allows the kill switch on one tunnel at a time, and Allow LAN is not available on Windows yet"
+
+// winNoServiceSIDHint explains the firewall's refusal in a process that
+// the service manager did not start (`wgdesk service` typed in a console):
+// it has no service SID for the filter that lets its own traffic out.
+const winNoServiceSIDHint = "the kill switch needs wgdesk running as the Windows service (install it with `wgdesk service install`), or turn the kill switch off for this tunnel (`wgdesk set NAME killswitch=off`)"
 
 // winFirewallPlan is the kill switch of one full tunnel: everything outside
 // the tunnel is blocked except what is listed.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/sys/windows"
 	"golang.zx2c4.com/wireguard/windows/tunnel/firewall"
 )
 
@@ -21,7 +22,13 @@ func (wfpFirewall) enable(p winFirewallPlan) error {
 	// doNotRestrict false: block everything but the permits. The
 	// endpoints need no filter of their own: the package permits all of
 	// this process's traffic, and the encrypted UDP is ours.
-	if err := firewall.EnableFirewall(p.LUID, false, p.DNS); err != nil {
+	err := firewall.EnableFirewall(p.LUID, false, p.DNS)
+	if errors.Is(err, windows.ERROR_NO_SUCH_GROUP) {
+		// The package permits our own traffic by the service SID, which
+		// only a process started by the service manager has.
+		return fmt.Errorf("%s: %w", winNoServiceSIDHint, err)
+	}
+	if err != nil {
 		return fmt.Errorf("enable firewall: %w", err)
 	}
 	return nil
