@@ -3,7 +3,10 @@
 package app
 
 import (
+	"image/png"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -93,6 +96,8 @@ func TestKillSwitchChecksInTheDetailPane(t *testing.T) {
 		return !h.ui.busy["home"] && hasText(h.ui.detail, "On: everything outside the tunnel is blocked.")
 	})
 
+	saveScreenshot(t, h, "kill-switch.png")
+
 	// Off from the pane reaches the service.
 	test.Tap(ks)
 	h.waitFor("kill switch off", func() bool { return !h.ui.pane.options.busy && hasText(h.ui.detail, "Off: if the tunnel drops") })
@@ -176,5 +181,23 @@ func TestRenameKeepsTheOptions(t *testing.T) {
 	h.waitFor("house", func() bool { return h.shows("house") && !h.shows("home") })
 	if info, err := h.svc.Get("house"); err != nil || info.Options.KillSwitch != tunnel.KillSwitchOff {
 		t.Errorf("renamed tunnel's options: %+v, %v", info.Options, err)
+	}
+}
+
+// saveScreenshot writes the window, as the test app draws it, to
+// $WGDESK_SCREENSHOT_DIR/name when that is set (for the README).
+func saveScreenshot(t *testing.T, h *harness, name string) {
+	dir := os.Getenv("WGDESK_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	h.ui.win.Resize(fyne.NewSize(900, 700))
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := png.Encode(f, h.ui.win.Canvas().Capture()); err != nil {
+		t.Fatal(err)
 	}
 }
