@@ -82,16 +82,25 @@ func TestParseMSITable(t *testing.T) {
 	}
 }
 
-// buildTestMSI builds the MSI from wgdesk.wxs into a temporary directory
-// with stand-ins for the exe and wintun.dll: this test needs neither the
-// MinGW build nor the Wintun download, and checks the package's layout,
-// not its payload. The stand-ins never leave t.TempDir().
-func buildTestMSI(t *testing.T) string {
+// msiUnderTest is $WGDESK_MSI (make windows sets it to the release MSI),
+// or else the MSI built from wgdesk.wxs into a temporary directory with
+// stand-ins for the exe and wintun.dll: that needs neither the MinGW build
+// nor the Wintun download, and the test checks the package's layout, not
+// its payload. The stand-ins never leave t.TempDir().
+func msiUnderTest(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"wixl", "msiinfo"} {
+	tools := []string{"msiinfo"}
+	msi := os.Getenv("WGDESK_MSI")
+	if msi == "" {
+		tools = append(tools, "wixl")
+	}
+	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (Debian packages wixl and msitools; make test-windows-package installs them)", tool)
 		}
+	}
+	if msi != "" {
+		return msi
 	}
 	dir := t.TempDir()
 	exe := filepath.Join(dir, "wgdesk.exe")
@@ -106,7 +115,7 @@ func buildTestMSI(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msi := filepath.Join(dir, "wgdesk.msi")
+	msi = filepath.Join(dir, "wgdesk.msi")
 	// wixl resolves sources relative to its working directory only
 	// (absolute paths fail), as make windows runs it too.
 	cmd := exec.Command("wixl", "-a", "x64", "-D", "Version="+appVersion(t), "-D", "ExeSource=wgdesk.exe", "-D", "WintunSource=wintun.dll",
@@ -136,7 +145,7 @@ func exportTable(t *testing.T, msi, name string) msiTable {
 // start on install and its stop and removal on uninstall, the Start menu
 // entry, the app at login and what makes upgrades work.
 func TestMSITables(t *testing.T) {
-	msi := buildTestMSI(t)
+	msi := msiUnderTest(t)
 	tables := map[string]msiTable{}
 	for _, name := range []string{"File", "Component", "Directory", "Shortcut", "ServiceInstall", "ServiceControl",
 		"Registry", "Upgrade", "Property", "CustomAction", "InstallExecuteSequence"} {
