@@ -71,7 +71,7 @@ Commands:
   export NAME [--qr FILE.png]   print a tunnel's config, or write it as a QR code
   log                           print the service's latest log lines
   service [flags]               run the privileged tunnel service (as root or administrator)
-  service install|uninstall     register or remove it with the Windows service manager
+  service install|uninstall     register or remove it with systemd or the Windows service manager
   version                       print the version
 
 Every command that talks to the service accepts --socket PATH.

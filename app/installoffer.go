@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"fyne.io/fyne/v2/theme"
@@ -37,9 +38,13 @@ type ServiceInstaller interface {
 // osInstaller is the ServiceInstaller of this OS's service manager.
 type osInstaller struct{ m osservice.Manager }
 
-// defaultInstaller is nil where wgdesk registers no service (Linux,
-// macOS): the app then never offers to install.
+// defaultInstaller is the installer on Windows. Elsewhere it is nil and the
+// app never offers to install: on Linux the app run as root runs the
+// service itself, and macOS has no service manager wgdesk registers with.
 func defaultInstaller() ServiceInstaller {
+	if runtime.GOOS != "windows" {
+		return nil
+	}
 	m, err := osservice.New()
 	if err != nil {
 		return nil

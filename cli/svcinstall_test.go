@@ -105,8 +105,8 @@ func TestServiceInstallNeedsAdministrator(t *testing.T) {
 	}
 }
 
-// Where wgdesk registers no service, the verbs say what to use instead,
-// before asking for privileges.
+// Where wgdesk registers no service (macOS, Linux without systemd), the
+// verbs say what to use instead, before asking for privileges.
 func TestServiceInstallElsewhere(t *testing.T) {
 	for _, goos := range []string{"linux", "darwin"} {
 		asOS(t, goos, nil, false)
@@ -115,7 +115,7 @@ func TestServiceInstallElsewhere(t *testing.T) {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", goos, code, out, errs)
 		}
 	}
-	if !strings.Contains(hints.For("linux").Install, "packaging/install.sh") || !strings.Contains(hints.For("darwin").Install, "#14") {
+	if !strings.Contains(hints.For("linux").Install, "systemd") || !strings.Contains(hints.For("darwin").Install, "#14") {
 		t.Error("the hints do not say what to use instead")
 	}
 }
@@ -205,5 +205,21 @@ func TestLogLevels(t *testing.T) {
 	l.Errorf("cannot listen")
 	if !strings.Contains(plain.String(), "service: cannot listen") {
 		t.Errorf("plain writer: %q", plain.String())
+	}
+}
+
+// On Linux the same verbs speak of root and usermod.
+func TestServiceInstallLinux(t *testing.T) {
+	m := &fakeManager{}
+	asOS(t, "linux", m, false)
+	if code, _, errs := serviceVerb("install"); code != exitFail || errs != "wgdesk service install: this needs root: run it with sudo\n" {
+		t.Errorf("not root: exit %d, stderr %q", code, errs)
+	}
+	asOS(t, "linux", m, true)
+	executable = func() (string, error) { return "/usr/local/bin/wgdesk", nil }
+	code, out, errs := serviceVerb("install")
+	if code != exitOK || errs != "" || !strings.Contains(out, "runs /usr/local/bin/wgdesk service") ||
+		!strings.Contains(out, "\n    sudo usermod -aG wgdesk $USER\n") || !strings.Contains(out, "log out and in again.") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
 	}
 }

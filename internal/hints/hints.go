@@ -67,7 +67,7 @@ var table = map[string]Hints{
 		NeedAdmin:     "this needs root: run it with sudo",
 		NeedPrivilege: "the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`",
 		CreateGroup:   "create it with `sudo groupadd --system wgdesk`",
-		Install:       "install the systemd unit with `sudo packaging/install.sh` from the source tree (it also creates the wgdesk group), or install your distribution's package",
+		Install:       "wgdesk registers its service with systemd, which does not run here: start it with `sudo wgdesk service` and keep it running, or have your init system run `wgdesk service` as root",
 	},
 	// launchd registration is not written yet (issue #14): the service runs
 	// in a terminal.

@@ -6,10 +6,12 @@
 // rendered as text, so that it is reviewed and golden-tested on any OS.
 // Windows executes a Plan against the service control manager through the
 // narrow scm seam (scm_windows.go is the only code that calls the system);
-// the sequence of calls is tested here with a recording fake. Linux
-// registers its systemd unit with packaging/install.sh and macOS has no
-// launch daemon yet (issue #14): there New returns errors.ErrUnsupported
-// and the caller shows the hint from internal/hints.
+// the sequence of calls is tested here with a recording fake. Linux writes
+// the packaged systemd unit (packaging/wgdesk.service) with this program in
+// ExecStart and drives systemctl through a command seam. macOS has no
+// launch daemon yet (issue #14), and Linux may not run systemd: there New
+// returns errors.ErrUnsupported and the caller shows the hint from
+// internal/hints.
 package osservice
 
 import (
