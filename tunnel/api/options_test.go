@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -86,7 +88,7 @@ func TestSetOptions(t *testing.T) {
 	}
 
 	// Unknown fields are refused, as for import.
-	status, body := rawRequest(t, ts.socket, "PUT", "/v1/tunnels/home/options", `{"kill_switch": "on", "block_ads": true}`)
+	status, body := rawServiceRequest(t, ts.socket, "PUT", "/v1/tunnels/home/options", `{"kill_switch": "on", "block_ads": true}`)
 	if status != 400 || !strings.Contains(body, `"code": "bad_request"`) {
 		t.Errorf("unknown field: %d %s", status, body)
 	}
@@ -125,4 +127,29 @@ func TestOptionsAgainstAnOldService(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != CodeUnsupported || !strings.Contains(e.Message, "too old") {
 		t.Fatalf("old service: %v, want unsupported saying to update it", err)
 	}
+}
+
+// rawServiceRequest is rawRequest over the service's own transport (the
+// named pipe on Windows), bypassing Client.
+func rawServiceRequest(t *testing.T, socket, method, path, body string) (int, string) {
+	t.Helper()
+	addr := serviceAddr(socket)
+	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return dialService(ctx, addr)
+	}}}
+	defer hc.CloseIdleConnections()
+	req, err := http.NewRequest(method, "http://wgdesk"+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(b)
 }
