@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -211,6 +212,39 @@ func newPipeConn(h windows.Handle, path string) *pipeConn {
 // and the owner check. (os.File.Fd would take the handle off the runtime's
 // completion port.)
 func (c *pipeConn) Handle() windows.Handle { return c.h }
+
+// Read and Write return errors as a socket's: *net.OpError, which
+// http.Server tells timeouts by (a net.Error). An *os.PathError is no
+// net.Error, so the deadline http.Server sets to end its background read
+// after each request would count as a broken connection and cancel the
+// context of every later request on it.
+func (c *pipeConn) Read(b []byte) (int, error) {
+	n, err := c.File.Read(b)
+	return n, c.netError("read", err)
+}
+
+func (c *pipeConn) Write(b []byte) (int, error) {
+	n, err := c.File.Write(b)
+	return n, c.netError("write", err)
+}
+
+func (c *pipeConn) Close() error {
+	return c.netError("close", c.File.Close())
+}
+
+func (c *pipeConn) netError(op string, err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, os.ErrClosed) {
+		err = net.ErrClosed
+	}
+	return &net.OpError{Op: op, Net: "pipe", Source: c.addr, Addr: c.addr, Err: err}
+}
 
 func (c *pipeConn) LocalAddr() net.Addr  { return c.addr }
 func (c *pipeConn) RemoteAddr() net.Addr { return c.addr }

@@ -205,4 +205,80 @@ func TestPipeConnDeadline(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the deadline took %s", d)
 	}
+	// http.Server ignores its own deadline's error only from a
+	// net.Error that says Timeout.
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("deadline error %T %v: want a net.Error with Timeout", err, err)
+	}
+	server.Close()
+	if _, err := server.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("write after Close: %v, want net.ErrClosed", err)
+	}
+}
+
+// http.Server keeps a one-byte read pending on a connection while the
+// handler streams its answer (how it notices a client leaving): writes,
+// write deadlines and clearing the read deadline must not end that read.
+func TestPipeConnReadPendingWhileWriting(t *testing.T) {
+	path, sd := testPipe(t)
+	l, err := listenPipe(path, sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	accepted := acceptAsync(l)
+	client := dialTest(t, path)
+	defer client.Close()
+	server := waitConn(t, accepted)
+	defer server.Close()
+
+	// A pending read cut short by a deadline in the past, as http.Server
+	// ends its background read after each request.
+	early := make(chan error, 1)
+	go func() {
+		_, err := server.Read(make([]byte, 1))
+		early <- err
+	}()
+	time.Sleep(50 * time.Millisecond)
+	server.SetReadDeadline(time.Unix(1, 0))
+	if err := <-early; !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read cut short: %v", err)
+	}
+	// A request read under a deadline, as http.Server reads headers.
+	server.SetReadDeadline(time.Now().Add(10 * time.Second))
+	client.Write([]byte("GET"))
+	if n, err := server.Read(make([]byte, 64)); err != nil || n != 3 {
+		t.Fatalf("request read: %d, %v", n, err)
+	}
+	server.SetReadDeadline(time.Time{})
+	read := make(chan error, 1)
+	var b [1]byte
+	go func() {
+		_, err := server.Read(b[:])
+		read <- err
+	}()
+	buf := make([]byte, 16)
+	for i := 0; i < 3; i++ {
+		server.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		if _, err := server.Write([]byte("event\n")); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+		if n, err := client.Read(buf); err != nil || string(buf[:n]) != "event\n" {
+			t.Fatalf("client read %d: %q, %v", i, buf[:n], err)
+		}
+		select {
+		case err := <-read:
+			t.Fatalf("the pending read ended after write %d: %v", i, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	client.Write([]byte("x"))
+	select {
+	case err := <-read:
+		if err != nil || b[0] != 'x' {
+			t.Fatalf("pending read: %q, %v", b[:], err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the pending read did not see the client's byte")
+	}
 }
