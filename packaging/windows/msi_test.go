@@ -153,6 +153,19 @@ func TestMSITables(t *testing.T) {
 	}
 	plan := osservice.NewPlan(`C:\Program Files\wgdesk\wgdesk.exe`)
 
+	t.Run("x64 package", func(t *testing.T) {
+		// An x86 template would put wgdesk in Program Files (x86) and its
+		// registry values in the 32-bit view, where the service manager
+		// and the Run key of 64-bit Windows do not look.
+		out, err := exec.Command("msiinfo", "suminfo", msi).Output()
+		if err != nil {
+			t.Fatalf("msiinfo suminfo: %v", err)
+		}
+		if !strings.Contains(string(out), "Template: x64;") {
+			t.Errorf("summary information has no x64 template:\n%s", out)
+		}
+	})
+
 	t.Run("files", func(t *testing.T) {
 		dir := tables["Directory"].one(t, "Directory", "INSTALLDIR")
 		if dir["Directory_Parent"] != "ProgramFiles64Folder" || dir["DefaultDir"] != "wgdesk" {
