@@ -71,7 +71,7 @@ windows-resources:
 # sentence and dist/ holds no package.
 WINTUN_ZIP ?=
 DIST       := dist
-WINDOWS_PKG_DEBS := wixl msitools zip
+WINDOWS_PKG_DEBS := wixl msitools zip imagemagick
 WINDOWS_ZIP := $(DIST)/wgdesk-$(WINDOWS_VERSION)-windows-amd64.zip
 WINDOWS_MSI := $(DIST)/wgdesk-$(WINDOWS_VERSION)-amd64.msi
 
@@ -84,8 +84,10 @@ windows: windows-wintun windows-gui
 	cp $(DIST)/wgdesk.exe $(DIST)/wintun.dll README.md $(DIST)/stage/wgdesk/
 	cd $(DIST)/stage && zip -qr $(CURDIR)/$(WINDOWS_ZIP) wgdesk
 	rm -rf $(DIST)/stage
+	convert assets/wgdesk.png -define icon:auto-resize=256,48,32,16 $(DIST)/wgdesk.ico
 	cd $(DIST) && wixl -a x64 -D Version=$(WINDOWS_VERSION) -D ExeSource=wgdesk.exe -D WintunSource=wintun.dll \
-		-o $(CURDIR)/$(WINDOWS_MSI) $(CURDIR)/packaging/windows/wgdesk.wxs
+		-D IconSource=wgdesk.ico -o $(CURDIR)/$(WINDOWS_MSI) $(CURDIR)/packaging/windows/wgdesk.wxs
+	rm $(DIST)/wgdesk.ico
 	WGDESK_MSI=$(CURDIR)/$(WINDOWS_MSI) $(GO) test -count=1 -run '^TestMSITables$$' ./packaging/windows/
 	@ls -l $(DIST)
 

@@ -111,6 +111,9 @@ func msiUnderTest(t *testing.T) string {
 	if err := os.WriteFile(dll, []byte("test stand-in for wintun.dll, not a library\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "wgdesk.ico"), []byte("test stand-in for wgdesk.ico\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	wxs, err := filepath.Abs("wgdesk.wxs")
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +121,7 @@ func msiUnderTest(t *testing.T) string {
 	msi = filepath.Join(dir, "wgdesk.msi")
 	// wixl resolves sources relative to its working directory only
 	// (absolute paths fail), as make windows runs it too.
-	cmd := exec.Command("wixl", "-a", "x64", "-D", "Version="+appVersion(t), "-D", "ExeSource=wgdesk.exe", "-D", "WintunSource=wintun.dll",
+	cmd := exec.Command("wixl", "-a", "x64", "-D", "Version="+appVersion(t), "-D", "ExeSource=wgdesk.exe", "-D", "WintunSource=wintun.dll", "-D", "IconSource=wgdesk.ico",
 		"-o", msi, wxs)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
