@@ -35,15 +35,23 @@ func serviceSubverb(args []string, stdout, stderr io.Writer) (code int, ok bool)
 	return 0, false
 }
 
-// serviceManagerFor checks what `wgdesk service VERB` needs: no
-// arguments, a service manager wgdesk can register with, and an
-// administrator. Without them it prints why and returns nil and the exit
-// code.
-func serviceManagerFor(verb string, args []string, stderr io.Writer) (osservice.Manager, int) {
-	prefix := "wgdesk service " + verb + ": "
+// subverbFlags is the flag set of `wgdesk service VERB`.
+func subverbFlags(verb string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("wgdesk service "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprintf(stderr, "Usage: wgdesk service %s\n", verb) }
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: wgdesk service %s [flags]\n", verb)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// serviceManagerFor checks what `wgdesk service VERB` needs: only the
+// flags of fs, a service manager wgdesk can register with, and an
+// administrator. Without them it prints why and returns nil and the exit
+// code.
+func serviceManagerFor(verb string, fs *flag.FlagSet, args []string, stderr io.Writer) (osservice.Manager, int) {
+	prefix := "wgdesk service " + verb + ": "
 	if err := fs.Parse(args); err != nil {
 		return nil, exitUsage
 	}
@@ -72,7 +80,9 @@ func serviceManagerFor(verb string, args []string, stderr io.Writer) (osservice.
 // executable as the tunnel service (see osservice.NewPlan), start it and
 // say how to let a user drive it.
 func serviceInstall(args []string, stdout, stderr io.Writer) int {
-	m, code := serviceManagerFor("install", args, stderr)
+	fs := subverbFlags("install", stderr)
+	anyPath := fs.Bool("any-path", false, "register this program where it is, even where a non-administrator may replace it (tests, CI)")
+	m, code := serviceManagerFor("install", fs, args, stderr)
 	if m == nil {
 		return code
 	}
@@ -82,7 +92,12 @@ func serviceInstall(args []string, stdout, stderr io.Writer) int {
 		return exitFail
 	}
 	p := osservice.NewPlan(exe)
+	p.AnyPath = *anyPath
 	err = m.Install(p, func(step string) { fmt.Fprintln(stdout, step) })
+	if errors.Is(err, osservice.ErrUntrustedPath) {
+		fmt.Fprintf(stderr, "wgdesk service install: %v (or pass --any-path to accept that)\n", err)
+		return exitFail
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "wgdesk service install: %v\n", err)
 		return exitFail
@@ -99,7 +114,7 @@ func serviceInstall(args []string, stdout, stderr io.Writer) int {
 // service, which takes every tunnel down, and remove it. Stored tunnels and
 // the local group stay.
 func serviceUninstall(args []string, stdout, stderr io.Writer) int {
-	m, code := serviceManagerFor("uninstall", args, stderr)
+	m, code := serviceManagerFor("uninstall", subverbFlags("uninstall", stderr), args, stderr)
 	if m == nil {
 		return code
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -20,6 +21,9 @@ type fakeManager struct {
 func (f *fakeManager) Install(p osservice.Plan, progress func(string)) error {
 	f.calls = append(f.calls, "install")
 	f.plan = p
+	if !p.AnyPath && strings.Contains(p.Exe, "Downloads") {
+		return fmt.Errorf("%s: %w", p.Exe, osservice.ErrUntrustedPath)
+	}
 	progress("Registered the service wgdesk.")
 	return f.err
 }
@@ -221,5 +225,22 @@ func TestServiceInstallLinux(t *testing.T) {
 	if code != exitOK || errs != "" || !strings.Contains(out, "runs /usr/local/bin/wgdesk service") ||
 		!strings.Contains(out, "\n    sudo usermod -aG wgdesk $USER\n") || !strings.Contains(out, "log out and in again.") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+}
+
+// An executable others may replace is refused unless --any-path says so.
+func TestServiceInstallAnyPath(t *testing.T) {
+	m := &fakeManager{}
+	asOS(t, "windows", m, true)
+	executable = func() (string, error) { return `C:\Users\ana\Downloads\wgdesk.exe`, nil }
+	code, _, errs := serviceVerb("install")
+	if code != exitFail || !strings.Contains(errs, "non-administrators may replace it") || !strings.Contains(errs, "--any-path") {
+		t.Errorf("exit %d, stderr %q", code, errs)
+	}
+	if code, _, errs := serviceVerb("install", "--any-path"); code != exitOK || !m.plan.AnyPath {
+		t.Errorf("--any-path: exit %d, stderr %q, plan %+v", code, errs, m.plan)
+	}
+	if len(m.calls) != 2 {
+		t.Errorf("calls %v", m.calls)
 	}
 }

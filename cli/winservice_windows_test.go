@@ -61,6 +61,7 @@ func TestServiceUnderServiceManager(t *testing.T) {
 	p := osservice.NewPlan(exe)
 	p.Args = []string{serviceHelperArg, "--socket", pipe, "--state-dir", stateDir}
 	p.AutoStart = false // never at the next boot if the test dies halfway
+	p.AnyPath = true    // the test binary lives in a temporary folder
 	if v, ok := wineVersion(); ok {
 		// See osservice's TestRealServiceManager.
 		t.Logf("Wine %s: installing without the service SID and restarts on error exits", v)

@@ -28,6 +28,11 @@ const Name = "wgdesk"
 // ErrNotInstalled is returned by Uninstall when there is nothing to remove.
 var ErrNotInstalled = errors.New("the wgdesk service is not installed")
 
+// ErrUntrustedPath is returned by Install for an executable a
+// non-administrator may replace: whoever replaces it would run code with
+// the service's privileges at its next start.
+var ErrUntrustedPath = errors.New("non-administrators may replace it, and the service would run it with full privileges")
+
 // State is what the service manager says the service is doing.
 type State int
 
@@ -115,6 +120,10 @@ type Plan struct {
 	GroupComment string
 	// Start starts the service once installed.
 	Start bool
+	// AnyPath registers Exe even where a non-administrator may replace
+	// it (a build directory, for tests); Install refuses such a path
+	// otherwise, since the service runs Exe with full privileges.
+	AnyPath bool
 }
 
 // StartTimeout bounds waiting for an installed service to run; StopTimeout
@@ -180,6 +189,7 @@ func (p Plan) String() string {
 	line("event source", p.EventSource)
 	line("local group", fmt.Sprintf("%s (%s)", p.Group, p.GroupComment))
 	line("start now", fmt.Sprint(p.Start))
+	line("any path", fmt.Sprint(p.AnyPath))
 	return b.String()
 }
 

@@ -177,6 +177,8 @@ func TestInstall(t *testing.T) {
 		{name: "install-start-hangs", f: &fakeSCM{afterStart: []State{StartPending}}, wantErr: true},
 		{name: "install-group-fails", f: &fakeSCM{fail: map[string]error{"AddLocalGroup": boom}}, wantErr: true},
 		{name: "install-create-fails", f: &fakeSCM{fail: map[string]error{"Create": boom}}, wantErr: true},
+		{name: "install-untrusted-path", f: &fakeSCM{}, plan: func(p *Plan) { p.Exe = `C:\Users\ana\Downloads\wgdesk.exe` }, wantErr: true},
+		{name: "install-any-path", f: &fakeSCM{afterStart: []State{Running}}, plan: func(p *Plan) { p.Exe, p.AnyPath = `C:\Users\ana\src\wgdesk.exe`, true }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := NewPlan(exe)
@@ -184,7 +186,7 @@ func TestInstall(t *testing.T) {
 				tt.plan(&p)
 			}
 			var said []string
-			err := scmManager{s: tt.f, name: Name}.Install(p, func(s string) { said = append(said, s) })
+			err := scmManager{s: tt.f, name: Name, trusted: []string{`C:\Program Files`, `C:\Windows`}}.Install(p, func(s string) { said = append(said, s) })
 			if (err != nil) != tt.wantErr {
 				t.Errorf("error %v, want error: %v", err, tt.wantErr)
 			}
@@ -252,5 +254,33 @@ func TestWin32Config(t *testing.T) {
 	p.AutoStart, p.SIDType = false, SIDNone
 	if c := win32Config(p); c.StartType != win32DemandStart || c.SidType != win32SIDNone {
 		t.Errorf("manual start without a service SID: %+v", c)
+	}
+}
+
+func TestTrustedPaths(t *testing.T) {
+	env := map[string]string{"ProgramFiles": `C:\Program Files`, "ProgramFiles(x86)": `C:\Program Files (x86)`, "SystemRoot": `C:\WINDOWS`}
+	dirs := trustedDirs(func(k string) string { return env[k] })
+	if strings.Join(dirs, "|") != `C:\Program Files|C:\Program Files (x86)|C:\WINDOWS` {
+		t.Fatalf("dirs %q", dirs)
+	}
+	for p, want := range map[string]bool{
+		`C:\Program Files\wgdesk\wgdesk.exe`:       true,
+		`c:\program files\WGDESK\wgdesk.exe`:       true, // Windows paths ignore case
+		`C:/Program Files/wgdesk/wgdesk.exe`:       true,
+		`C:\Windows\System32\wgdesk.exe`:           true,
+		`C:\Program Files (x86)\wgdesk\wgdesk.exe`: true,
+		`C:\Program Files\..\Users\ana\wgdesk.exe`: false,
+		`C:\Program Filesx\wgdesk.exe`:             false,
+		`C:\Program Files`:                         false,
+		`C:\Users\ana\Downloads\wgdesk.exe`:        false,
+		`D:\wgdesk\wgdesk.exe`:                     false,
+		`\\server\share\Program Files\wgdesk.exe`:  false,
+	} {
+		if got := underAnyWindowsDir(p, dirs); got != want {
+			t.Errorf("%s: trusted %v, want %v", p, got, want)
+		}
+	}
+	if underAnyWindowsDir(`C:\x\wgdesk.exe`, []string{""}) {
+		t.Error("an empty folder trusts everything")
 	}
 }

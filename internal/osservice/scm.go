@@ -3,6 +3,7 @@ package osservice
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -45,6 +46,10 @@ const pollEvery = 250 * time.Millisecond
 type scmManager struct {
 	s    scm
 	name string
+	// trusted are the folders only administrators may change (Program
+	// Files, the Windows folder); Install registers only executables in
+	// them unless the plan says AnyPath.
+	trusted []string
 }
 
 func (m scmManager) Status() (State, error) { return m.s.Query(m.name) }
@@ -52,6 +57,9 @@ func (m scmManager) Status() (State, error) { return m.s.Query(m.name) }
 func (m scmManager) Install(p Plan, progress func(string)) error {
 	if progress == nil {
 		progress = func(string) {}
+	}
+	if !p.AnyPath && !underAnyWindowsDir(p.Exe, m.trusted) {
+		return fmt.Errorf("%s: %w; install wgdesk to %s first (the MSI does)", p.Exe, ErrUntrustedPath, firstOr(m.trusted, `C:\Program Files`))
 	}
 	// The group first: the service's pipe admits the group only if it
 	// exists when the service starts.
@@ -168,4 +176,45 @@ func (m scmManager) waitFor(name string, want State, timeout time.Duration) (Sta
 		}
 		m.s.Sleep(pollEvery)
 	}
+}
+
+// underAnyWindowsDir reports whether the Windows path p is inside one of
+// dirs, compared as Windows does: case-insensitively, with / and \ alike.
+// A path with a .. element never is.
+func underAnyWindowsDir(p string, dirs []string) bool {
+	norm := func(s string) string {
+		return strings.TrimRight(strings.ToLower(strings.ReplaceAll(s, "/", `\`)), `\`)
+	}
+	p = norm(p)
+	for _, e := range strings.Split(p, `\`) {
+		if e == ".." || e == "." {
+			return false
+		}
+	}
+	for _, d := range dirs {
+		if d = norm(d); d != "" && strings.HasPrefix(p, d+`\`) {
+			return true
+		}
+	}
+	return false
+}
+
+func firstOr(ss []string, def string) string {
+	if len(ss) > 0 {
+		return ss[0]
+	}
+	return def
+}
+
+// trustedDirs are the folders whose contents only administrators may
+// change: Program Files (both views on 64-bit Windows) and the Windows
+// folder.
+func trustedDirs(getenv func(string) string) []string {
+	var dirs []string
+	for _, v := range []string{"ProgramFiles", "ProgramW6432", "ProgramFiles(x86)", "SystemRoot"} {
+		if d := getenv(v); d != "" {
+			dirs = append(dirs, d)
+		}
+	}
+	return dirs
 }

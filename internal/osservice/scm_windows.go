@@ -3,6 +3,7 @@ package osservice
 import (
 	"errors"
 	"fmt"
+	"os"
 	"time"
 	"unsafe"
 
@@ -14,7 +15,9 @@ import (
 )
 
 // New returns the Manager of the Windows service control manager.
-func New() (Manager, error) { return scmManager{s: winSCM{}, name: Name}, nil }
+func New() (Manager, error) {
+	return scmManager{s: winSCM{}, name: Name, trusted: trustedDirs(os.Getenv)}, nil
+}
 
 // Elevated reports whether this process may install the service: an
 // elevated administrator or LocalSystem.

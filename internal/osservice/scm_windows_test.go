@@ -62,6 +62,7 @@ func TestRealServiceManager(t *testing.T) {
 	p.Name, p.EventSource, p.Args = name, name, []string{helperArg}
 	p.DisplayName = "wgdesk osservice test"
 	p.AutoStart = false // never at the next boot if the test dies halfway
+	p.AnyPath = true    // the test binary lives in a temporary folder
 	if v, ok := wineVersion(); ok {
 		// Wine 8's ChangeServiceConfig2 knows neither
 		// SERVICE_CONFIG_SERVICE_SID_INFO nor

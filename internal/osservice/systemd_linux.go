@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wgdesk/wgdesk/packaging"
@@ -20,7 +21,7 @@ func New() (Manager, error) {
 	if fi, err := os.Stat("/run/systemd/system"); err != nil || !fi.IsDir() {
 		return nil, errors.ErrUnsupported
 	}
-	return systemdManager{run: runCommand, sleep: time.Sleep}, nil
+	return systemdManager{run: runCommand, sleep: time.Sleep, rootOnly: rootOnly}, nil
 }
 
 // unitPath is where Install writes the unit: the administrator's unit
@@ -36,6 +37,30 @@ type systemdManager struct {
 	run   func(name string, args ...string) (out string, code int, err error)
 	root  string // prefix of every file path; "" in production
 	sleep func(time.Duration)
+	// rootOnly fails unless only root may replace the file at path.
+	rootOnly func(path string) error
+}
+
+// rootOnly fails unless path and every folder above it belong to root
+// and no one else may write to them (a sticky /tmp does not count).
+func rootOnly(path string) error {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
+	for p := real; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok || st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("%s: %w", p, ErrUntrustedPath)
+		}
+		if p == "/" {
+			return nil
+		}
+	}
 }
 
 func runCommand(name string, args ...string) (string, int, error) {
@@ -108,6 +133,11 @@ func (m systemdManager) Install(p Plan, progress func(string)) error {
 	unit, err := systemdUnit(p)
 	if err != nil {
 		return err
+	}
+	if !p.AnyPath {
+		if err := m.rootOnly(p.Exe); err != nil {
+			return fmt.Errorf("%w; install wgdesk to /usr/local/bin first", err)
+		}
 	}
 	out, code, err := m.run("groupadd", "--system", p.Group)
 	switch {

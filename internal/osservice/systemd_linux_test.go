@@ -1,6 +1,7 @@
 package osservice
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,7 +44,13 @@ func (f *fakeSystemd) run(name string, args ...string) (string, int, error) {
 }
 
 func (f *fakeSystemd) manager(root string) systemdManager {
-	return systemdManager{run: f.run, root: root, sleep: func(d time.Duration) { f.calls = append(f.calls, fmt.Sprintf("sleep %s", d)) }}
+	return systemdManager{run: f.run, root: root, sleep: func(d time.Duration) { f.calls = append(f.calls, fmt.Sprintf("sleep %s", d)) },
+		rootOnly: func(p string) error {
+			if strings.HasPrefix(p, "/tmp/") {
+				return fmt.Errorf("/tmp: %w", ErrUntrustedPath)
+			}
+			return nil
+		}}
 }
 
 func systemdTranscript(f *fakeSystemd, said []string, err error) string {
@@ -87,6 +94,7 @@ func TestSystemdInstall(t *testing.T) {
 		{name: "systemd-install-fails-to-start", f: &fakeSystemd{active: []string{"inactive", "activating", "failed"}}, wantErr: true},
 		{name: "systemd-install-groupadd-fails", f: &fakeSystemd{codes: map[string]int{"groupadd --system wgdesk": 10}}, wantErr: true},
 		{name: "systemd-install-from-home", f: &fakeSystemd{}, exe: "/home/ana/src/wgdesk/bin/wgdesk", wantErr: true},
+		{name: "systemd-install-from-tmp", f: &fakeSystemd{}, exe: "/tmp/wgdesk", wantErr: true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
@@ -107,7 +115,7 @@ func TestSystemdInstall(t *testing.T) {
 			}
 			golden(t, tt.name, systemdTranscript(tt.f, said, err))
 			_, statErr := os.Stat(filepath.Join(root, unitPath))
-			if wrote := statErr == nil; wrote != (tt.name != "systemd-install-groupadd-fails" && tt.name != "systemd-install-from-home") {
+			if wrote := statErr == nil; wrote != (tt.name != "systemd-install-groupadd-fails" && tt.name != "systemd-install-from-home" && tt.name != "systemd-install-from-tmp") {
 				t.Errorf("unit written: %v", wrote)
 			}
 		})
@@ -146,5 +154,18 @@ func TestSystemdUninstall(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, unitPath)); err != nil {
 		t.Errorf("unit removed though the service did not stop: %v", err)
+	}
+}
+
+// The real check: a temporary folder is not root's alone; the shell,
+// installed by the system, is.
+func TestRootOnly(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "wgdesk")
+	os.WriteFile(f, nil, 0o755)
+	if err := rootOnly(f); !errors.Is(err, ErrUntrustedPath) {
+		t.Errorf("%s: %v, want ErrUntrustedPath", f, err)
+	}
+	if err := rootOnly("/bin/sh"); err != nil {
+		t.Errorf("/bin/sh: %v", err)
 	}
 }
