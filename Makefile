@@ -51,7 +51,7 @@ WINDOWS_VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 windows-gui: windows-resources
 	$(call apt_install,$(WINDOWS_DEBS))
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -trimpath -ldflags '$(LDFLAGS) -H windowsgui' -o $(WINDOWS_EXE) .
-	WGDESK_WINDOWS_EXE=$(CURDIR)/$(WINDOWS_EXE) $(GO) test -count=1 -run '^TestExeResources$$' ./packaging/windows/
+	WGDESK_WINDOWS_EXE=$(CURDIR)/$(WINDOWS_EXE) WGDESK_WINDOWS_VERSION=$(WINDOWS_VERSION) $(GO) test -count=1 -run '^TestExeResources$$' ./packaging/windows/
 
 # rsrc_windows_amd64.syso (gitignored): icon, manifest (asInvoker,
 # per-monitor-v2 DPI awareness, common controls 6, Windows 10 and 11) and
@@ -88,7 +88,7 @@ windows: windows-wintun windows-gui
 	cd $(DIST) && wixl -a x64 -D Version=$(WINDOWS_VERSION) -D ExeSource=wgdesk.exe -D WintunSource=wintun.dll \
 		-D IconSource=wgdesk.ico -o $(CURDIR)/$(WINDOWS_MSI) $(CURDIR)/packaging/windows/wgdesk.wxs
 	rm $(DIST)/wgdesk.ico
-	WGDESK_MSI=$(CURDIR)/$(WINDOWS_MSI) $(GO) test -count=1 -run '^TestMSITables$$' ./packaging/windows/
+	WGDESK_MSI=$(CURDIR)/$(WINDOWS_MSI) WGDESK_WINDOWS_VERSION=$(WINDOWS_VERSION) $(GO) test -count=1 -run '^TestMSITables$$' ./packaging/windows/
 	@ls -l $(DIST)
 
 windows-wintun:

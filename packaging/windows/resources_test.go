@@ -27,10 +27,14 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
-// appVersion is the version FyneApp.toml gives the app, which the
-// Makefile stamps into the exe's version resource.
+// appVersion is the version the Makefile stamps into the exe and the MSI:
+// $WGDESK_WINDOWS_VERSION when make passes one (WINDOWS_VERSION=...),
+// else the one FyneApp.toml gives the app.
 func appVersion(t *testing.T) string {
 	t.Helper()
+	if v := os.Getenv("WGDESK_WINDOWS_VERSION"); v != "" {
+		return v
+	}
 	b, err := os.ReadFile(filepath.Join(repoRoot(t), "FyneApp.toml"))
 	if err != nil {
 		t.Fatal(err)
