@@ -244,3 +244,16 @@ func TestServiceInstallAnyPath(t *testing.T) {
 		t.Errorf("calls %v", m.calls)
 	}
 }
+
+func TestEventText(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026/12/01 10:42:24 service: wgdesk dev listening on \\\\.\\pipe\\wgdesk\n": `service: wgdesk dev listening on \\.\pipe\wgdesk`,
+		"service: no stamp\r\n":    "service: no stamp",
+		"2026/12/01 10:42 short\n": "2026/12/01 10:42 short",
+		"":                         "",
+	} {
+		if got := eventText([]byte(in)); got != want {
+			t.Errorf("eventText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

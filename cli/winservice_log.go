@@ -3,6 +3,8 @@ package cli
 import (
 	"io"
 	"log"
+	"strings"
+	"time"
 )
 
 // errorWriter is a log destination that keeps errors apart from other
@@ -27,3 +29,17 @@ func errorLogger(w io.Writer, l *log.Logger) *log.Logger {
 type errorSide struct{ w errorWriter }
 
 func (e errorSide) Write(p []byte) (int, error) { return e.w.WriteError(p) }
+
+// eventText is a log line as the event log shows it: without the date and
+// time log.LstdFlags puts first (every event has its own) and without the
+// line break.
+func eventText(p []byte) string {
+	s := strings.TrimRight(string(p), "\r\n")
+	const stamp = "2006/01/02 15:04:05 "
+	if len(s) >= len(stamp) {
+		if _, err := time.Parse(stamp, s[:len(stamp)]); err == nil {
+			return s[len(stamp):]
+		}
+	}
+	return s
+}

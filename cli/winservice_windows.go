@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"golang.org/x/sys/windows/svc/eventlog"
 
@@ -48,9 +47,9 @@ type eventLog struct{ l *eventlog.Log }
 const eventID = 1
 
 func (e eventLog) Write(p []byte) (int, error) {
-	return len(p), e.l.Info(eventID, strings.TrimRight(string(p), "\r\n"))
+	return len(p), e.l.Info(eventID, eventText(p))
 }
 
 func (e eventLog) WriteError(p []byte) (int, error) {
-	return len(p), e.l.Error(eventID, strings.TrimRight(string(p), "\r\n"))
+	return len(p), e.l.Error(eventID, eventText(p))
 }
