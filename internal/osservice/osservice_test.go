@@ -206,6 +206,8 @@ func TestUninstall(t *testing.T) {
 		{name: "uninstall-stopping", f: &fakeSCM{state: StopPending, afterStop: nil, next: []State{StopPending, StopPending, Stopped}}},
 		{name: "uninstall-stop-hangs", f: &fakeSCM{state: Running, afterStop: []State{StopPending}}, want: errors.New("")},
 		{name: "uninstall-missing", f: &fakeSCM{state: NotInstalled}, want: ErrNotInstalled},
+		{name: "uninstall-starting", f: &fakeSCM{state: StartPending, next: []State{StartPending, StartPending, Running}, afterStop: []State{Stopped}}},
+		{name: "uninstall-starting-fails", f: &fakeSCM{state: StartPending, next: []State{StartPending, Stopped}}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var said []string

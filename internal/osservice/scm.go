@@ -131,6 +131,14 @@ func (m scmManager) Uninstall(progress func(string)) error {
 		}
 		return ErrNotInstalled
 	}
+	if state == StartPending {
+		// A starting service takes no stop until it runs (it accepts
+		// Stop only once its pipe listens), or it gives up by itself.
+		progress(fmt.Sprintf("Waiting for the service %s to finish starting…", m.name))
+		if state, err = m.waitFor(m.name, Running, StartTimeout); err != nil && state != Stopped {
+			return err
+		}
+	}
 	if state != Stopped {
 		if state != StopPending {
 			if err := m.s.Stop(m.name); err != nil {
