@@ -20,10 +20,20 @@ func runAsOSService(o serviceOptions, stderr io.Writer) (code int, ok bool) {
 	if err != nil || !isService {
 		return 0, false
 	}
+	// Before the log opens (it needs the event source) and the pipe is
+	// made (it admits the group only if it exists).
+	var prepared []string
+	prepErr := osservice.PrepareToRun(func(s string) { prepared = append(prepared, s) })
 	var w io.Writer = io.Discard // a service has no console
 	if elog, err := eventlog.Open(osservice.Name); err == nil {
 		defer elog.Close()
 		w = eventLog{elog}
+	}
+	for _, s := range prepared {
+		fmt.Fprintf(w, "service: %s\n", s)
+	}
+	if ew, ok := w.(errorWriter); ok && prepErr != nil {
+		ew.WriteError([]byte("service: " + prepErr.Error() + "\n"))
 	}
 	code, err = osservice.RunService(func(ctx context.Context, ready func()) int {
 		return runService(ctx, o, w, ready)

@@ -120,3 +120,29 @@ func (h *handler) Execute(_ []string, requests <-chan svc.ChangeRequest, changes
 	}
 	return false, 0
 }
+
+// PrepareToRun creates what the service needs whichever installer
+// registered it (`wgdesk service install`, or an MSI's ServiceInstall
+// table, which knows neither): the local group its pipe admits and its
+// event log source. The service runs as LocalSystem, which may create
+// both. It reports what it created, so the service can log it once its
+// log is open.
+func PrepareToRun(progress func(string)) error {
+	s := winSCM{}
+	p := NewPlan("")
+	created, err := s.AddLocalGroup(p.Group, p.GroupComment)
+	if err != nil {
+		return fmt.Errorf("create local group %s: %w", p.Group, err)
+	}
+	if created {
+		progress(fmt.Sprintf("created the local group %s", p.Group))
+	}
+	created, err = s.AddEventSource(p.EventSource)
+	if err != nil {
+		return fmt.Errorf("register event log source %s: %w", p.EventSource, err)
+	}
+	if created {
+		progress(fmt.Sprintf("registered the event log source %s", p.EventSource))
+	}
+	return nil
+}
