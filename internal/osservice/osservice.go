@@ -12,6 +12,13 @@
 // launch daemon yet (issue #14), and Linux may not run systemd: there New
 // returns errors.ErrUnsupported and the caller shows the hint from
 // internal/hints.
+//
+// Running under the manager is Serve, a portable state machine between the
+// manager's controls and the service's lifetime (StartPending, Running
+// once the pipe listens, StopPending with checkpoints, then the exit
+// code); on Windows RunService feeds it from x/sys's svc package, and
+// PrepareToRun creates the group and event source a service registered
+// by another installer lacks.
 package osservice
 
 import (
