@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -81,9 +83,16 @@ func screenshot(ctx context.Context, display, png string) (string, error) {
 	if out, err := exec.CommandContext(ctx, "import", "-display", display, "-window", "root", png).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("import: %v: %s", err, out)
 	}
-	out, err := exec.CommandContext(ctx, "tesseract", png, "stdout").Output()
+	// Twice the size in grey reads far better than the screen's small
+	// type (at 1x "wgdesk" often comes out as "wadesk").
+	big := strings.TrimSuffix(png, ".png") + "-ocr.png"
+	defer os.Remove(big)
+	if out, err := exec.CommandContext(ctx, "convert", png, "-colorspace", "Gray", "-resize", "200%", big).CombinedOutput(); err != nil {
+		return "", fmt.Errorf("convert: %v: %s", err, out)
+	}
+	out, err := exec.CommandContext(ctx, "tesseract", big, "stdout").Output()
 	if err != nil {
-		return "", fmt.Errorf("tesseract %s: %w", png, err)
+		return "", fmt.Errorf("tesseract %s: %w", big, err)
 	}
 	return string(out), nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command winetest runs wgdesk's Windows build under Wine (Debian's wine64
 // 8.0) on Linux, as CI does with `make test-wine`:
 //
@@ -83,6 +85,12 @@ func run(ctx context.Context, o options) int {
 			*p = filepath.Join(o.root, *p)
 		}
 	}
+	unlock, err := lockCache(o.cache)
+	if err != nil {
+		logf("%v", err)
+		return 1
+	}
+	defer unlock()
 	w, err := preparePrefix(ctx, o.cache, o.wineBin, o.standin)
 	if err != nil {
 		logf("%v", err)

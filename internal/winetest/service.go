@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -12,12 +14,26 @@ import (
 	"time"
 )
 
-// serviceFixture is the config the service step imports, and the name it
-// is stored under.
+// serviceFixture is the config the service step imports (one without
+// PreUp/PostUp scripts, which the service refuses before it looks for
+// Wintun), and the name it is stored under.
 const (
-	serviceFixture = "config/testdata/parse-full.conf"
-	serviceTunnel  = "parse-full"
+	serviceFixture = "config/testdata/parse-routeros.conf"
+	serviceTunnel  = "parse-routeros"
 )
+
+// loopbackConf is a split tunnel with an IP endpoint on loopback and no
+// scripts: up fails only for want of the Wintun adapter. (The keys are the
+// examples from wg(8).)
+const loopbackConf = `[Interface]
+PrivateKey = yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=
+Address = 10.99.0.2/32
+
+[Peer]
+PublicKey = xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=
+AllowedIPs = 10.99.0.0/24
+Endpoint = 127.0.0.1:51820
+`
 
 // crashed matches output of a Go program that panicked or died.
 var crashed = regexp.MustCompile(`(?m)^(panic:|fatal error:|goroutine \d+ \[)`)
@@ -37,7 +53,9 @@ func upVerdict(code int, output string) error {
 }
 
 // runService starts `wgdesk.exe service` in the prefix (the user is an
-// administrator there) and drives it over the named pipe with the CLI.
+// elevated administrator there) and drives it over the named pipe with the
+// CLI: list, import, list, status --json, up (which must fail with the
+// Wintun sentence), list again, then Ctrl-C.
 func runService(ctx context.Context, o options, w *wine, exe string, sum *summary) {
 	start := time.Now()
 	stateDir := filepath.Join(w.prefix, "drive_c", "ProgramData", "wgdesk")
@@ -108,23 +126,40 @@ func runService(ctx context.Context, o options, w *wine, exe string, sum *summar
 		sum.fail("service: import %s: exit %d, %v: %s %s", serviceFixture, imp.Code, err, imp.Stdout, imp.Stderr)
 		return
 	}
-	list, err := cli("list", "--json")
-	if err != nil || list.Code != 0 {
-		sum.fail("service: list --json after import: exit %d, %v: %s", list.Code, err, list.Stderr)
+	list, err := cli("list")
+	if err != nil || list.Code != 0 || !regexp.MustCompile(`(?m)^`+serviceTunnel+` +inactive +`).Match(list.Stdout) {
+		sum.fail("service: list after import: exit %d, %v: %q %q", list.Code, err, list.Stdout, list.Stderr)
+		return
+	}
+	status, err := cli("status", "--json")
+	if err != nil || status.Code != 0 {
+		sum.fail("service: status --json after import: exit %d, %v: %s", status.Code, err, status.Stderr)
 		return
 	}
 	var tunnels []struct {
-		Name string `json:"name"`
+		Name  string `json:"name"`
+		State string `json:"state"`
 	}
-	if err := json.Unmarshal(list.Stdout, &tunnels); err != nil {
-		sum.fail("service: list --json: %v: %q", err, list.Stdout)
+	if err := json.Unmarshal(status.Stdout, &tunnels); err != nil {
+		sum.fail("service: status --json: %v: %q", err, status.Stdout)
 		return
 	}
-	if len(tunnels) != 1 || tunnels[0].Name != serviceTunnel {
-		sum.fail("service: after importing %s the list is %s", serviceFixture, oneLine(string(list.Stdout)))
+	if len(tunnels) != 1 || tunnels[0].Name != serviceTunnel || tunnels[0].State != "inactive" {
+		sum.fail("service: after importing %s, status --json says %s", serviceFixture, oneLine(string(status.Stdout)))
 		return
 	}
-	up, err := cli("up", serviceTunnel)
+	// A split tunnel to loopback, so that up gets as far as the adapter.
+	upConf := filepath.Join(o.cache, "winetest-up.conf")
+	if err := os.WriteFile(upConf, []byte(loopbackConf), 0o600); err != nil {
+		sum.fail("service: %v", err)
+		return
+	}
+	rel, _ := filepath.Rel(o.root, upConf)
+	if imp, err := cli("import", filepath.ToSlash(rel)); err != nil || imp.Code != 0 {
+		sum.fail("service: import %s: exit %d, %v: %s %s", upConf, imp.Code, err, imp.Stdout, imp.Stderr)
+		return
+	}
+	up, err := cli("up", "winetest-up")
 	if err != nil {
 		sum.fail("service: up: %v", err)
 		return
@@ -151,7 +186,7 @@ func runService(ctx context.Context, o options, w *wine, exe string, sum *summar
 		sum.fail("service: the service's log shows a crash: %s", serviceLog())
 		return
 	}
-	sum.note("service: wgdesk.exe service answered list, import, list --json over the pipe; up failed with %q (%s)",
+	sum.note("service: wgdesk.exe service answered list, import, status --json over the pipe; up failed with %q (%s)",
 		firstLine(string(up.Stderr)+string(up.Stdout)), time.Since(start).Round(time.Second))
 }
 
