@@ -11,6 +11,30 @@ const (
 	sidAdministrators = "S-1-5-32-544"
 )
 
+// Access rights on a named pipe
+// (https://learn.microsoft.com/windows/win32/ipc/named-pipe-security-and-access-rights).
+// FILE_CREATE_PIPE_INSTANCE has the value of FILE_APPEND_DATA, so
+// GENERIC_WRITE ("GW" in SDDL) includes it: whoever holds it may create
+// instances of the pipe and answer the next client in the service's place.
+const (
+	fileReadData           = 0x0001
+	fileWriteData          = 0x0002
+	fileCreatePipeInstance = 0x0004
+	fileReadEA             = 0x0008
+	fileWriteEA            = 0x0010
+	fileReadAttributes     = 0x0080
+	fileWriteAttributes    = 0x0100
+	readControl            = 0x00020000
+	synchronize            = 0x00100000
+
+	// pipeMemberAccess is what members of the group wgdesk get, and all a
+	// client asks for when it dials (dialService): FILE_GENERIC_READ and
+	// FILE_GENERIC_WRITE without FILE_CREATE_PIPE_INSTANCE, 0x12019B.
+	// READ_CONTROL stays: the client reads the pipe's owner with it.
+	pipeMemberAccess = synchronize | readControl | fileReadData | fileWriteData |
+		fileReadEA | fileWriteEA | fileReadAttributes | fileWriteAttributes
+)
+
 // sidString is the textual form of a SID; checking it keeps a looked-up
 // value from adding entries of its own to an SDDL string.
 var sidString = regexp.MustCompile(`^S-1(-[0-9]+){1,15}$`)
@@ -25,10 +49,10 @@ var sidString = regexp.MustCompile(`^S-1(-[0-9]+){1,15}$`)
 // local group wgdesk. There is no entry for Everyone, Users or anonymous
 // logons, so nobody else can even open the pipe.
 //
-// Read and write is what a client asks for when it dials. It includes
-// FILE_CREATE_PIPE_INSTANCE, so a member could add an instance of the pipe;
-// members may already drive and export every tunnel, so that gives them
-// nothing new.
+// Members get pipeMemberAccess, not GRGW: generic write includes
+// FILE_CREATE_PIPE_INSTANCE, with which a member could add an instance of
+// the pipe and answer other callers (root's imports carry private keys) in
+// the service's place.
 func pipeSDDL(owner, groupSID string) (string, error) {
 	if owner != "SY" && owner != "BA" {
 		return "", fmt.Errorf("pipe owner %q: want SY or BA", owner)
@@ -38,7 +62,7 @@ func pipeSDDL(owner, groupSID string) (string, error) {
 		if !sidString.MatchString(groupSID) {
 			return "", fmt.Errorf("group %s has a malformed sid %q", Group, groupSID)
 		}
-		sddl += "(A;;GRGW;;;" + groupSID + ")"
+		sddl += fmt.Sprintf("(A;;0x%X;;;%s)", pipeMemberAccess, groupSID)
 	}
 	return sddl, nil
 }
