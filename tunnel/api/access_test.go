@@ -72,7 +72,7 @@ func TestAccess(t *testing.T) {
 			if _, err := ts.client.Version(ctx); err != nil {
 				t.Fatalf("version refused: %v", err)
 			}
-			if !strings.Contains(ts.log.String(), "refused GET /v1/tunnels") {
+			if !strings.Contains(ts.log.String(), `refused GET "/v1/tunnels"`) {
 				t.Fatalf("the refusal was not logged:\n%s", ts.log.String())
 			}
 			if tt.name == "stranger" && !strings.Contains(ts.log.String(), "uid 1234 pid 42") {

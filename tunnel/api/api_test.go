@@ -189,7 +189,7 @@ func TestClientRoundTrip(t *testing.T) {
 	if !strings.Contains(text, keys.priv.String()) || !strings.Contains(text, keys.psk.String()) {
 		t.Fatalf("the exported config lacks its keys:\n%s", text)
 	}
-	if !strings.Contains(ts.log.String(), "exported the config of office") {
+	if !strings.Contains(ts.log.String(), `exported the config of "office"`) {
 		t.Fatalf("the export was not logged:\n%s", ts.log.String())
 	}
 	down, err := c.Down(ctx, "office")
@@ -444,7 +444,7 @@ func TestRecentLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) == 0 || !strings.Contains(strings.Join(lines, "\n"), "imported office") {
+	if len(lines) == 0 || !strings.Contains(strings.Join(lines, "\n"), `imported "office"`) {
 		t.Fatalf("the log lacks the import: %q", lines)
 	}
 	// A stranger may not read it.

@@ -57,7 +57,7 @@ func TestSetOptions(t *testing.T) {
 	if *got.Options != (OptionsJSON{KillSwitch: "off"}) || got.KillSwitch != tunnel.KillSwitchDisabled || got.KillSwitchActive {
 		t.Errorf("answer to kill switch off: %+v", got)
 	}
-	if !strings.Contains(ts.log.String(), `options of home (kill switch "off", allow lan false) requested by`) {
+	if !strings.Contains(ts.log.String(), `options of "home" (kill switch "off", allow lan false) requested by`) {
 		t.Errorf("the change was not logged with its caller:\n%s", ts.log.String())
 	}
 

@@ -119,7 +119,7 @@ func (s *server) authorize(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		s.opts.Logger.Error("refused %s %s from %s: %s", r.Method, r.URL.Path, c.cred, c.reason)
+		s.opts.Logger.Error("refused %s %q from %s: %s", r.Method, r.URL.Path, c.cred, c.reason)
 		writeError(w, &Error{Code: CodePermissionDenied, Message: "permission denied: " + accessHint}, http.StatusForbidden)
 	})
 }
@@ -141,7 +141,11 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) get(w http.ResponseWriter, r *http.Request) {
-	info, err := s.svc.Get(r.PathValue("name"))
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
+	info, err := s.svc.Get(name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -176,7 +180,7 @@ func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.Verbose("imported %s (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
+	s.opts.Logger.Verbose("imported %q (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
 	writeJSON(w, http.StatusCreated, ImportResponse{Tunnel: s.tunnelJSON(info), Warnings: warningsJSON(warnings)})
 }
 
@@ -189,8 +193,11 @@ func (s *server) down(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f func(context.Context, string) error) {
-	name := r.PathValue("name")
-	s.opts.Logger.Verbose("%s %s requested by %s", what, name, callerOf(r).cred)
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
+	s.opts.Logger.Verbose("%s %q requested by %s", what, name, callerOf(r).cred)
 	if err := f(r.Context(), name); err != nil {
 		s.fail(w, r, err)
 		return
@@ -207,7 +214,10 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f f
 // active tunnel at once. Every caller the connection check allows may,
 // as for up and down: the kill switch is the user's to choose.
 func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
 	var req OptionsJSON
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
 	dec.DisallowUnknownFields()
@@ -215,7 +225,7 @@ func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, &Error{Code: CodeBadRequest, Message: "read options request: " + err.Error()})
 		return
 	}
-	s.opts.Logger.Verbose("options of %s (kill switch %q, allow lan %v) requested by %s", name, req.KillSwitch, req.AllowLAN, callerOf(r).cred)
+	s.opts.Logger.Verbose("options of %q (kill switch %q, allow lan %v) requested by %s", name, req.KillSwitch, req.AllowLAN, callerOf(r).cred)
 	if err := s.svc.SetOptions(r.Context(), name, req.Options()); err != nil {
 		s.fail(w, r, err)
 		return
@@ -229,24 +239,30 @@ func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) delete(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
 	if err := s.svc.Delete(name); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.Verbose("deleted %s for %s", name, callerOf(r).cred)
+	s.opts.Logger.Verbose("deleted %q for %s", name, callerOf(r).cred)
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // config is the one answer that carries a private key.
 func (s *server) config(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
 	cfg, err := s.svc.Config(name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.opts.Logger.Verbose("exported the config of %s, private key included, to %s", name, callerOf(r).cred)
+	s.opts.Logger.Verbose("exported the config of %q, private key included, to %s", name, callerOf(r).cred)
 	writeJSON(w, http.StatusOK, ConfigResponse{Name: name, Config: string(cfg.Marshal())})
 }
 
@@ -330,7 +346,7 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		// leaked key is worth more than a copy.
 		b, err := json.Marshal(s.opts.ConfigJSON(info.Config.Redact()))
 		if err != nil {
-			s.opts.Logger.Error("encode the config of %s: %v", info.Name, err)
+			s.opts.Logger.Error("encode the config of %q: %v", info.Name, err)
 		} else {
 			t.Config = b
 		}
@@ -338,10 +354,24 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 	return t
 }
 
+// pathName returns the tunnel name in the request's path once
+// tunnel.CheckName has passed it, or answers bad_name. Handlers call it
+// before they log anything: until then the name is any text the caller
+// chose, and a newline in it (%0A) would forge a line in the service log
+// that GET /v1/log shows. Log lines quote names all the same.
+func (s *server) pathName(w http.ResponseWriter, r *http.Request) (string, bool) {
+	name := r.PathValue("name")
+	if err := tunnel.CheckName(name); err != nil {
+		s.fail(w, r, err)
+		return "", false
+	}
+	return name, true
+}
+
 func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	e, status := toError(err)
 	if e.Code == CodeInternal {
-		s.opts.Logger.Error("%s %s: %v", r.Method, r.URL.Path, err)
+		s.opts.Logger.Error("%s %q: %v", r.Method, r.URL.Path, err)
 	}
 	writeError(w, e, status)
 }
