@@ -104,15 +104,12 @@ func (n *linuxNetwork) setDNS(ctx context.Context, link netlink.Link, p Plan, pr
 		}
 		prev = nil
 	}
-	rec := prev
+	var rec *dnsRecord
 	switch mode {
 	case dnsDirect:
-		if rec == nil {
-			var err error
-			if rec, err = snapshotFile(n.opts.ResolvConf); err != nil {
-				return nil, err
-			}
-		}
+		// The file's state lives in the owner record shared by every
+		// tunnel (resolvowner_linux.go); this record is the claim.
+		rec = &dnsRecord{Mode: mode, Path: n.opts.ResolvConf, Shared: true}
 	case dnsResolvconf:
 		rec = &dnsRecord{Mode: mode, Record: p.Interface + ".wgdesk"}
 	case dnsResolved:
@@ -123,9 +120,9 @@ func (n *linuxNetwork) setDNS(ctx context.Context, link netlink.Link, p Plan, pr
 	}
 	switch mode {
 	case dnsDirect:
-		return rec, n.writeResolvConf(n.opts.ResolvConf, resolvConfText(p, true))
+		return rec, n.claimResolvConfLocked(p.Interface, p.DNS)
 	case dnsResolvconf:
-		return rec, n.seams.run(ctx, resolvConfText(p, false), "resolvconf", "-a", rec.Record, "-m", "0", "-x")
+		return rec, n.seams.run(ctx, resolvConfText(p), "resolvconf", "-a", rec.Record, "-m", "0", "-x")
 	default:
 		return rec, n.setResolved(ctx, rec.IfIndex, p.DNS)
 	}
@@ -165,10 +162,13 @@ func (n *linuxNetwork) removeDNS(ctx context.Context, ifname string, rec *dnsRec
 	}
 	switch rec.Mode {
 	case dnsDirect:
-		return n.restoreFile(rec)
+		return n.releaseResolvConfLocked(ifname, rec)
 	case dnsResolvconf:
 		return n.seams.run(ctx, nil, "resolvconf", "-d", rec.Record, "-f")
 	case dnsResolved:
+		if !n.isTunnelLink(rec.IfIndex, ifname) {
+			return nil
+		}
 		api, err := n.seams.resolved()
 		if err != nil {
 			return err
@@ -182,13 +182,34 @@ func (n *linuxNetwork) removeDNS(ctx context.Context, ifname string, rec *dnsRec
 	return fmt.Errorf("unknown dns mode %q in journal for %s", rec.Mode, ifname)
 }
 
-// resolvConfText renders the resolver lines; header adds the comment for
-// a file we own.
-func resolvConfText(p Plan, header bool) []byte {
-	var b bytes.Buffer
-	if header {
-		fmt.Fprintf(&b, "# Written by wgdesk for tunnel interface %s.\n# The original file is restored when the tunnel goes down.\n", p.Interface)
+// isTunnelLink reports whether the link with index ifindex is still the
+// tunnel ifname, a TUN of that name. A journal left before a reboot, or
+// after the tunnel's TUN went away, may hold an index that now belongs to
+// another link (the uplink, with the DNS its DHCP client set); reverting
+// that would drop the machine's DNS. A link that is gone needs no revert:
+// systemd-resolved forgets the DNS of links that go.
+func (n *linuxNetwork) isTunnelLink(ifindex int, ifname string) bool {
+	l, err := n.seams.linkByIndex(ifindex)
+	if err != nil {
+		if isNotFound(err) {
+			n.logf("not reverting dns of link %d for %s: the link is gone", ifindex, ifname)
+		} else {
+			n.errorf("not reverting dns of link %d for %s: %v", ifindex, ifname, err)
+		}
+		return false
 	}
+	t, isTun := l.(*netlink.Tuntap)
+	// Mode is 0 when the kernel does not report it (older kernels).
+	if l.Attrs().Name != ifname || !isTun || (t.Mode != netlink.TUNTAP_MODE_TUN && t.Mode != 0) {
+		n.logf("not reverting dns of link %d for %s: it is now %s (type %s), not the tunnel", ifindex, ifname, l.Attrs().Name, l.Type())
+		return false
+	}
+	return true
+}
+
+// resolvConfText renders the resolver lines given to resolvconf.
+func resolvConfText(p Plan) []byte {
+	var b bytes.Buffer
 	for _, s := range p.DNS.Servers {
 		fmt.Fprintf(&b, "nameserver %s\n", s)
 	}
@@ -199,47 +220,48 @@ func resolvConfText(p Plan, header bool) []byte {
 }
 
 // snapshotFile records a file's state so it can be restored byte for byte.
-func snapshotFile(path string) (*dnsRecord, error) {
-	rec := &dnsRecord{Mode: dnsDirect, Path: path}
+func snapshotFile(path string) (fileSnapshot, error) {
+	var snap fileSnapshot
 	st, err := os.Lstat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return rec, nil
+		return snap, nil
 	case err != nil:
-		return nil, fmt.Errorf("stat %s: %w", path, err)
+		return snap, fmt.Errorf("stat %s: %w", path, err)
 	}
 	if st.Mode()&fs.ModeSymlink != 0 {
-		if rec.Symlink, err = os.Readlink(path); err != nil {
-			return nil, fmt.Errorf("read link %s: %w", path, err)
+		if snap.Symlink, err = os.Readlink(path); err != nil {
+			return snap, fmt.Errorf("read link %s: %w", path, err)
 		}
-		rec.Existed = true
-		return rec, nil
+		snap.Existed = true
+		return snap, nil
 	}
-	if rec.Original, err = os.ReadFile(path); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	if snap.Original, err = os.ReadFile(path); err != nil {
+		return snap, fmt.Errorf("read %s: %w", path, err)
 	}
-	rec.Existed = true
-	return rec, nil
+	snap.Existed = true
+	return snap, nil
 }
 
-func (n *linuxNetwork) restoreFile(rec *dnsRecord) error {
+// restoreFile puts back the file at path as snap recorded it.
+func (n *linuxNetwork) restoreFile(path string, snap fileSnapshot) error {
 	switch {
-	case rec.Symlink != "":
-		tmp := filepath.Join(filepath.Dir(rec.Path), "."+filepath.Base(rec.Path)+".wgdesk-link")
+	case snap.Symlink != "":
+		tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".wgdesk-link")
 		os.Remove(tmp)
-		if err := os.Symlink(rec.Symlink, tmp); err != nil {
-			return fmt.Errorf("restore link %s: %w", rec.Path, err)
+		if err := os.Symlink(snap.Symlink, tmp); err != nil {
+			return fmt.Errorf("restore link %s: %w", path, err)
 		}
-		if err := n.seams.renameOver(tmp, rec.Path); err != nil {
+		if err := n.seams.renameOver(tmp, path); err != nil {
 			os.Remove(tmp)
-			return fmt.Errorf("restore link %s: %w", rec.Path, err)
+			return fmt.Errorf("restore link %s: %w", path, err)
 		}
 		return nil
-	case rec.Existed:
-		return n.writeResolvConf(rec.Path, rec.Original)
+	case snap.Existed:
+		return n.writeResolvConf(path, snap.Original)
 	default:
-		if err := os.Remove(rec.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove %s: %w", rec.Path, err)
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove %s: %w", path, err)
 		}
 		return nil
 	}

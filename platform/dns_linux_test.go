@@ -59,7 +59,7 @@ func dnsPlan(t *testing.T, full bool) Plan {
 	return p
 }
 
-var testLink = &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "wg0", Index: 7}}
+var testLink = &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: "wg0", Index: 7}, Mode: netlink.TUNTAP_MODE_TUN}
 
 func TestDNSResolved(t *testing.T) {
 	api := &fakeResolved{}
@@ -68,7 +68,10 @@ func TestDNSResolved(t *testing.T) {
 		StateDir: t.TempDir(),
 		DNSMode:  "resolved",
 		Logger:   Logger{Verbosef: func(f string, a ...any) { logs = append(logs, fmt.Sprintf(f, a...)) }},
-	}, linuxSeams{resolved: func() (resolvedAPI, error) { return api, nil }})
+	}, linuxSeams{
+		resolved:    func() (resolvedAPI, error) { return api, nil },
+		linkByIndex: func(int) (netlink.Link, error) { return testLink, nil },
+	})
 	ctx := context.Background()
 	var journaled *dnsRecord
 	rec, err := n.setDNS(ctx, testLink, dnsPlan(t, true), nil, func(r *dnsRecord) error {
@@ -223,6 +226,180 @@ func TestChooseDNSMode(t *testing.T) {
 			}
 			if l := strings.Join(logs, "\n"); !strings.Contains(l, "dns mode "+c.mode) || !strings.Contains(l, c.why) {
 				t.Errorf("log %q lacks the mode or %q", l, c.why)
+			}
+		})
+	}
+}
+
+// directNetwork is a Network in the direct mode on a temporary file, for
+// the tests of the owner record that need no namespace.
+func directNetwork(t *testing.T, stateDir, path string, logs *strings.Builder) *linuxNetwork {
+	t.Helper()
+	n, err := newLinux(Options{StateDir: stateDir, DNSMode: "direct", ResolvConf: path,
+		Logger: Logger{Verbosef: func(f string, a ...any) { fmt.Fprintf(logs, f+"\n", a...) }}}, linuxSeams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func readString(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestResolvOwnerCrashInsideWrite: the service died while writing the
+// merged file for a second tunnel, so the file holds either the first
+// tunnel's content or the merged one. Both are wgdesk's; the next start
+// restores the original from either.
+func TestResolvOwnerCrashInsideWrite(t *testing.T) {
+	ctx := context.Background()
+	for _, done := range []bool{false, true} {
+		t.Run(fmt.Sprintf("written %v", done), func(t *testing.T) {
+			dir, state := t.TempDir(), t.TempDir()
+			path := filepath.Join(dir, "resolv.conf")
+			os.WriteFile(path, []byte("nameserver 192.0.2.1\n"), 0o644)
+			var logs strings.Builder
+			n := directNetwork(t, state, path, &logs)
+			a := dnsPlan(t, false)
+			rec, err := n.setDNS(ctx, testLink, a, nil, func(*dnsRecord) error { return nil })
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := readString(t, path)
+			// What the owner record holds just before the merged file is
+			// written: the claim of wg1 and the hashes of both contents.
+			o, err := n.loadResolvOwnerLocked()
+			if err != nil || o == nil {
+				t.Fatalf("owner record: %v, %v", o, err)
+			}
+			o.Tunnels["wg1"] = resolvClaim{Servers: []netip.Addr{netip.MustParseAddr("10.1.0.1")}}
+			merged := o.render()
+			o.Written = []string{digest(merged), digest([]byte(first))}
+			if err := n.saveResolvOwnerLocked(o); err != nil {
+				t.Fatal(err)
+			}
+			if done {
+				os.WriteFile(path, merged, 0o644)
+			}
+			// The next start releases both claims, in either order.
+			n = directNetwork(t, state, path, &logs)
+			if err := n.removeDNS(ctx, "wg1", &dnsRecord{Mode: dnsDirect, Path: path, Shared: true}); err != nil {
+				t.Fatal(err)
+			}
+			if err := n.removeDNS(ctx, "wg0", rec); err != nil {
+				t.Fatal(err)
+			}
+			if got := readString(t, path); got != "nameserver 192.0.2.1\n" {
+				t.Errorf("file %q, want the original", got)
+			}
+			if strings.Contains(logs.String(), "another program") {
+				t.Errorf("wgdesk's own file taken for another program's:\n%s", logs.String())
+			}
+			if _, err := os.Stat(n.resolvOwnerPath()); !os.IsNotExist(err) {
+				t.Errorf("owner record left: %v", err)
+			}
+		})
+	}
+}
+
+// TestResolvOwnerCrashBeforeFirstWrite: the owner record was saved but the
+// file never written; releasing finds the original and says nothing.
+func TestResolvOwnerCrashBeforeFirstWrite(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "resolv.conf")
+	os.WriteFile(path, []byte("nameserver 192.0.2.1\n"), 0o644)
+	var logs strings.Builder
+	n := directNetwork(t, state, path, &logs)
+	o := &resolvOwner{Path: path, Tunnels: map[string]resolvClaim{"wg0": {Search: []string{"x.lan"}}}}
+	o.fileSnapshot, _ = snapshotFile(path)
+	o.Written = []string{digest(o.render())}
+	if err := n.saveResolvOwnerLocked(o); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.removeDNS(context.Background(), "wg0", &dnsRecord{Mode: dnsDirect, Path: path, Shared: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, path); got != "nameserver 192.0.2.1\n" {
+		t.Errorf("file %q", got)
+	}
+	if strings.Contains(logs.String(), "another program") {
+		t.Errorf("logged as rewritten:\n%s", logs.String())
+	}
+}
+
+// TestResolvOwnerLegacyJournal: journals of the earlier wgdesk kept one
+// snapshot per interface. The one whose snapshot is the real original is
+// restored while the file is still wgdesk's; the one whose snapshot is
+// another tunnel's file is not put back.
+func TestResolvOwnerLegacyJournal(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "resolv.conf")
+	orig := "nameserver 192.0.2.1\n"
+	ofA := "# Written by wgdesk for tunnel interface a.\n# The original file is restored when the tunnel goes down.\nnameserver 10.9.0.1\n"
+	ofB := "# Written by wgdesk for tunnel interface b.\n# The original file is restored when the tunnel goes down.\nnameserver 10.8.0.1\n"
+	recA := &dnsRecord{Mode: dnsDirect, Path: path, Existed: true, Original: []byte(orig)}
+	recB := &dnsRecord{Mode: dnsDirect, Path: path, Existed: true, Original: []byte(ofA)}
+	for _, order := range [][]string{{"a", "b"}, {"b", "a"}} {
+		os.WriteFile(path, []byte(ofB), 0o644)
+		var logs strings.Builder
+		n := directNetwork(t, t.TempDir(), path, &logs)
+		for _, name := range order {
+			rec := recA
+			if name == "b" {
+				rec = recB
+			}
+			if err := n.removeDNS(ctx, name, rec); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := readString(t, path); got != orig {
+			t.Errorf("order %v: file %q, want the original", order, got)
+		}
+	}
+	// A file another program wrote since is left alone.
+	os.WriteFile(path, []byte("nameserver 192.0.2.99\n"), 0o644)
+	var logs strings.Builder
+	n := directNetwork(t, t.TempDir(), path, &logs)
+	if err := n.removeDNS(ctx, "a", recA); err != nil {
+		t.Fatal(err)
+	}
+	if got := readString(t, path); got != "nameserver 192.0.2.99\n" {
+		t.Errorf("newer file replaced: %q", got)
+	}
+}
+
+// TestResolvedRevertOnlyTheTunnel: the index in a record is reverted only
+// while it names a TUN of the tunnel's name.
+func TestResolvedRevertOnlyTheTunnel(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		link   netlink.Link
+		err    error
+		revert bool
+	}{
+		{"the tunnel", testLink, nil, true},
+		{"the uplink after a reboot", &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "eth0", Index: 7}}, nil, false},
+		{"a veth with the tunnel's name", &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "wg0", Index: 7}}, nil, false},
+		{"a TAP with the tunnel's name", &netlink.Tuntap{LinkAttrs: netlink.LinkAttrs{Name: "wg0", Index: 7}, Mode: netlink.TUNTAP_MODE_TAP}, nil, false},
+		{"gone", nil, netlink.LinkNotFoundError{}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			api := &fakeResolved{}
+			n, _ := newLinux(Options{StateDir: t.TempDir(), DNSMode: "resolved"}, linuxSeams{
+				resolved:    func() (resolvedAPI, error) { return api, nil },
+				linkByIndex: func(int) (netlink.Link, error) { return c.link, c.err },
+			})
+			if err := n.removeDNS(context.Background(), "wg0", &dnsRecord{Mode: dnsResolved, IfIndex: 7}); err != nil {
+				t.Fatal(err)
+			}
+			if got := len(api.calls) == 1 && api.calls[0] == "RevertLink 7"; got != c.revert {
+				t.Errorf("calls %v, want a revert: %v", api.calls, c.revert)
 			}
 		})
 	}

@@ -34,6 +34,9 @@ type dnsRecord struct {
 	Existed  bool   `json:"existed,omitempty"`
 	Original []byte `json:"original,omitempty"`
 	Symlink  string `json:"symlink,omitempty"` // the file was this symlink
+	// Shared: direct mode with one owner record for every tunnel; the
+	// fields above are empty, and set only in journals of earlier versions.
+	Shared bool `json:"shared,omitempty"`
 	// Resolvconf mode: the record name given to resolvconf -a.
 	Record string `json:"record,omitempty"`
 	// Resolved mode: the link index given to systemd-resolved.

@@ -31,6 +31,8 @@ type linuxSeams struct {
 	run      commandRunner
 	lookPath func(string) (string, error)
 	resolved func() (resolvedAPI, error)
+	// linkByIndex finds a link (nl.LinkByIndex unless a test sets it).
+	linkByIndex func(int) (netlink.Link, error)
 	// renameOver replaces a file by renaming; tests make it fail as it
 	// does on a bind-mounted /etc/resolv.conf.
 	renameOver func(from, to string) error
@@ -61,6 +63,9 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 	}
 	if s.resolved == nil {
 		s.resolved = dialResolved
+	}
+	if s.linkByIndex == nil && s.nl != nil {
+		s.linkByIndex = s.nl.LinkByIndex
 	}
 	if s.renameOver == nil {
 		s.renameOver = os.Rename
@@ -207,6 +212,9 @@ func (n *linuxNetwork) Recover(ctx context.Context) error {
 		}
 		delete(n.owned, e.Interface)
 		n.deleteLeftoverLink(e.Interface)
+	}
+	if err := n.releaseOrphanClaimsLocked(); err != nil {
+		errs = append(errs, fmt.Errorf("recover: %w", err))
 	}
 	return errors.Join(errs...)
 }
