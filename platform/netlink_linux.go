@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -227,28 +228,80 @@ func ruleMatches(have netlink.Rule, r Rule) bool {
 	return !have.Invert && have.Mark == 0 && have.Src == nil && have.Dst == nil && have.IifName == "" && have.OifName == ""
 }
 
-func (n *linuxNetwork) addRules(want []Rule) error {
+// addRules adds the rules of want that are missing. owned are the rules
+// the interface owns (it added them); it returns what it owns afterwards:
+// those still wanted and those it added. A wanted rule that exists and is
+// not owned belongs to someone else (wg-quick, a person) and is left out,
+// so that the interface's removal never deletes it. save is called with
+// the owned rules before each add, so the journal names a rule before it
+// exists; an add that fails with EEXIST (a rule made in between) drops the
+// claim again.
+func (n *linuxNetwork) addRules(want, owned []Rule, save func([]Rule) error) ([]Rule, error) {
+	var kept []Rule
+	for _, r := range owned {
+		if slices.Contains(want, r) {
+			kept = append(kept, r)
+		}
+	}
+	owned = kept
 	for _, r := range want {
 		have, err := n.seams.nl.RuleList(nlFamily(r.Family))
 		if err != nil {
-			return fmt.Errorf("list rules: %w", err)
+			return owned, fmt.Errorf("list rules: %w", err)
 		}
 		found := false
 		for _, h := range have {
 			found = found || ruleMatches(h, r)
 		}
 		if found {
+			if !slices.Contains(owned, r) {
+				n.logf("rule %s exists already (another tunnel or tool made it); not claiming it", r)
+			}
 			continue
 		}
-		if err := n.seams.nl.RuleAdd(nlRule(r)); err != nil && !errors.Is(err, unix.EEXIST) {
-			return fmt.Errorf("add %s: %w", r, err)
+		if !slices.Contains(owned, r) {
+			owned = append(owned, r)
+			if err := save(owned); err != nil {
+				return owned, fmt.Errorf("journal: %w", err)
+			}
+		}
+		err = n.seams.nl.RuleAdd(nlRule(r))
+		if errors.Is(err, unix.EEXIST) {
+			n.logf("rule %s was made by someone else meanwhile; leaving it to them", r)
+			owned = slices.DeleteFunc(owned, func(o Rule) bool { return o == r })
+			if err := save(owned); err != nil {
+				return owned, fmt.Errorf("journal: %w", err)
+			}
+			continue
+		}
+		if err != nil {
+			return owned, fmt.Errorf("add %s: %w", r, err)
 		}
 	}
-	return nil
+	return owned, nil
 }
 
-func (n *linuxNetwork) removeRules(extra []Rule) error {
+// removeRulesLocked deletes rules that ifname owns and no longer wants. A
+// rule that another interface's settings need as well (two full tunnels
+// share the suppress rule) is handed to that interface instead: it goes
+// into its journal and stays.
+func (n *linuxNetwork) removeRulesLocked(ifname string, extra []Rule) error {
+next:
 	for _, r := range extra {
+		for other, want := range n.wantRules {
+			heir := n.owned[other]
+			if other == ifname || heir == nil || !slices.Contains(want, r) {
+				continue
+			}
+			if !slices.Contains(heir.Rules, r) {
+				heir.Rules = append(slices.Clone(heir.Rules), r)
+				if err := n.journal.save(heir); err != nil {
+					return fmt.Errorf("hand %s to %s: %w", r, other, err)
+				}
+			}
+			n.logf("rule %s stays for %s", r, other)
+			continue next
+		}
 		if err := n.seams.nl.RuleDel(nlRule(r)); err != nil && !gone(err) {
 			return fmt.Errorf("delete %s: %w", r, err)
 		}

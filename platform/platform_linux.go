@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -43,9 +44,12 @@ type linuxNetwork struct {
 	seams   linuxSeams
 	journal journal
 
-	mu      sync.Mutex // serialises all changes and guards the fields below
-	owned   map[string]*journalEntry
-	dnsMode string // chosen at first use
+	mu    sync.Mutex // serialises all changes and guards the fields below
+	owned map[string]*journalEntry
+	// wantRules are the rules each interface's settings need, whether or
+	// not it owns them (see removeRulesLocked).
+	wantRules map[string][]Rule
+	dnsMode   string // chosen at first use
 }
 
 func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
@@ -71,10 +75,11 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 		s.renameOver = os.Rename
 	}
 	return &linuxNetwork{
-		opts:    opts,
-		seams:   s,
-		journal: newJournal(opts.StateDir),
-		owned:   map[string]*journalEntry{},
+		opts:      opts,
+		seams:     s,
+		journal:   newJournal(opts.StateDir),
+		owned:     map[string]*journalEntry{},
+		wantRules: map[string][]Rule{},
 	}, nil
 }
 
@@ -107,6 +112,11 @@ func (n *linuxNetwork) Apply(ctx context.Context, ifname string, s Settings) err
 	} else {
 		n.owned[ifname] = cur
 	}
+	if p.Up {
+		n.wantRules[ifname] = p.Rules
+	} else {
+		delete(n.wantRules, ifname)
+	}
 	return err
 }
 
@@ -117,6 +127,10 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 	// Record the union first: a crash from here on leaves a journal that
 	// names everything that might exist.
 	intent := prev.union(p)
+	// Rules are the exception: another tool (wg-quick) may have made the
+	// same ones, so they are recorded one at a time by addRules, only
+	// when they are added.
+	intent.Rules = slices.Clone(prev.Rules)
 	if err := n.journal.save(intent); err != nil {
 		return prev, fmt.Errorf("journal %s: %w", ifname, err)
 	}
@@ -141,7 +155,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		dnsRec = nil
 		intent.DNS = nil
 	}
-	if err := n.removeRules(rulesNotIn(prev.Rules, p.Rules)); err != nil {
+	if err := n.removeRulesLocked(ifname, rulesNotIn(prev.Rules, p.Rules)); err != nil {
 		return intent, fmt.Errorf("remove rules for %s: %w", ifname, err)
 	}
 	if link != nil {
@@ -153,6 +167,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		}
 	}
 
+	var rules []Rule // the rules this interface owns afterwards
 	if p.Up {
 		if err := n.setLink(link, p); err != nil {
 			return intent, fmt.Errorf("set link %s: %w", ifname, err)
@@ -170,9 +185,14 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 				return intent, fmt.Errorf("set src_valid_mark for %s: %w", ifname, err)
 			}
 		}
-		if err := n.addRules(p.Rules); err != nil {
+		owned, err := n.addRules(p.Rules, slices.Clone(prev.Rules), func(owned []Rule) error {
+			intent.Rules = owned
+			return n.journal.save(intent)
+		})
+		if err != nil {
 			return intent, fmt.Errorf("set rules for %s: %w", ifname, err)
 		}
+		rules = owned
 		if !p.DNS.IsZero() {
 			rec, err := n.setDNS(ctx, link, p, dnsRec, func(r *dnsRecord) error {
 				intent.DNS = r
@@ -185,7 +205,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		}
 	}
 
-	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: p.Rules, DNS: dnsRec}
+	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec}
 	if err := n.journal.save(cur); err != nil {
 		return intent, fmt.Errorf("journal %s: %w", ifname, err)
 	}
