@@ -14,6 +14,17 @@ const (
 	minMTUIPv6 = 1280
 )
 
+// MaxAllowedIPs bounds the AllowedIPs of one config, all peers together.
+// A whole country's list fits with room to spare: the longest, that of
+// the United States, IPv4 and IPv6 together, is a few tens of thousands
+// of networks even before aggregation. Each network becomes a route in
+// the kernel and an entry in the device's table, and the service
+// compares the list with every other running tunnel's before a start;
+// the bound keeps all of that to a known size. Text at the 1 MiB limit
+// holds about this many of the shortest entries, so the bound matters
+// for configs built in code and for lists of near duplicates.
+const MaxAllowedIPs = 100_000
+
 // Validate runs the checks Parse does on a config built or edited in code:
 // a private key, valid addresses, servers, search domains, MTU, Table and
 // one-line scripts; per peer a public key (no two alike), valid AllowedIPs
@@ -107,6 +118,15 @@ func (c *Config) validate(pos *positions) *ParseError {
 			if _, _, msg, hint := parseEndpoint(e.String()); msg != "" {
 				add(lineError(pos.peerLine(i), "Endpoint", msg, hint))
 			}
+		}
+	}
+	total := 0
+	for i := range c.Peers {
+		total += len(c.Peers[i].AllowedIPs)
+		if total > MaxAllowedIPs {
+			add(lineError(pos.peerLine(i), "AllowedIPs", fmt.Sprintf("too many AllowedIPs: more than %d networks in all", MaxAllowedIPs),
+				"merge neighbouring networks into larger ones (one /16 instead of 256 /24s)"))
+			break
 		}
 	}
 	if len(errs) == 0 {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -61,7 +60,10 @@ type Manager struct {
 	store *store
 	fw    platform.FirewallSupport // what Deps.Network's firewall enforces
 
-	mu      sync.Mutex
+	// mu is held only for short steps: requests wait for it with their
+	// context (lock.go), and the engine's work and the overlap check
+	// run outside it.
+	mu      ctxMutex
 	tunnels map[string]*managed
 	subs    map[int]chan Event
 	nextSub int
@@ -70,6 +72,10 @@ type Manager struct {
 	subsWake chan struct{}
 	closed   bool
 	stats    sync.WaitGroup
+
+	// overlapHook, when set by a test, runs during Up's overlap check,
+	// outside mu.
+	overlapHook func(name string)
 }
 
 var _ Service = (*Manager)(nil)
@@ -89,6 +95,7 @@ type managed struct {
 	peers     []PeerStats
 	busy      chan struct{} // set while starting or stopping; closed when done
 	stopStats chan struct{}
+	claims    *claims // of cfg, once an Up has computed them (overlap.go)
 }
 
 // NewManager opens the store in opts.StateDir and lists its tunnels, all
@@ -114,6 +121,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	}
 	m := &Manager{
 		opts:     opts,
+		mu:       newCtxMutex(),
 		deps:     opts.Deps.withDefaults(),
 		log:      opts.Logger,
 		store:    st,
@@ -273,15 +281,27 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 		m.mu.Unlock()
 		return fmt.Errorf("up %s: %w", name, t.loadErr)
 	}
-	if err := m.conflictLocked(t); err != nil {
+	// Busy from here: another Up or Down of t waits. t is not running
+	// yet, so other tunnels' overlap checks do not count it.
+	done := make(chan struct{})
+	t.busy = done
+	release := func() {
+		t.busy = nil
+		close(done)
+	}
+	if err := m.checkOverlapLocked(ctx, t); err != nil {
+		release()
 		m.mu.Unlock()
 		return err
+	}
+	if m.closed {
+		release()
+		m.mu.Unlock()
+		return fmt.Errorf("up %s: %w", name, errClosed)
 	}
 	ifname := interfaceName(name, func(n string) bool {
 		return m.ifnameInUseLocked(n) || m.deps.InterfaceExists(n)
 	})
-	done := make(chan struct{})
-	t.busy = done
 	t.ifname = ifname
 	m.setStateLocked(t, StateActivating, "")
 	cfg := t.cfg.Clone()
@@ -388,7 +408,9 @@ func (m *Manager) nameTakenLocked(name string) (string, bool) {
 // held.
 func (m *Manager) lockIdle(ctx context.Context, op, name string, refuseClosed bool) (*managed, error) {
 	for {
-		m.mu.Lock()
+		if err := m.mu.LockContext(ctx); err != nil {
+			return nil, fmt.Errorf("%s %s: %w", op, name, err)
+		}
 		if refuseClosed && m.closed {
 			m.mu.Unlock()
 			return nil, fmt.Errorf("%s %s: %w", op, name, errClosed)
@@ -640,64 +662,88 @@ func (m *Manager) ifnameInUseLocked(name string) bool {
 	return false
 }
 
-// conflictLocked refuses to start t when its addresses or AllowedIPs
-// overlap those of a tunnel that is running (or starting or stopping):
-// the routes would fight. Two full tunnels overlap on 0.0.0.0/0 or ::/0.
-func (m *Manager) conflictLocked(t *managed) error {
-	mine := prefixesOf(t.cfg)
-	others := make([]*managed, 0, len(m.tunnels))
-	for _, o := range m.tunnels {
-		if o != t && o.cfg != nil && (o.busy != nil || o.engine != nil) {
-			others = append(others, o)
-		}
-	}
-	sort.Slice(others, func(i, j int) bool { return others[i].name < others[j].name })
-	for _, o := range others {
-		var clash []string
-		for _, a := range mine {
-			for _, b := range prefixesOf(o.cfg) {
-				if !a.Overlaps(b) {
-					continue
-				}
-				if a == b {
-					clash = append(clash, a.String())
-				} else {
-					clash = append(clash, a.String()+" ~ "+b.String())
-				}
-			}
-		}
-		if len(clash) > 0 {
-			const show = 4
-			more := ""
-			if len(clash) > show {
-				more = fmt.Sprintf(" and %d more", len(clash)-show)
-				clash = clash[:show]
-			}
-			return fmt.Errorf("%w: %s and %s overlap on %s%s", ErrConflict, t.name, o.name, strings.Join(clash, ", "), more)
-		}
-	}
-	return nil
+// runningLocked reports whether t holds its routes now or is about to:
+// it is activating, active or deactivating.
+func runningLocked(t *managed) bool {
+	return t.cfg != nil && (t.engine != nil || t.state == StateActivating)
 }
 
-// prefixesOf returns the networks a tunnel claims: its interface
-// addresses' networks and its peers' AllowedIPs, without duplicates.
-func prefixesOf(cfg *config.Config) []netip.Prefix {
-	seen := map[netip.Prefix]bool{}
-	var out []netip.Prefix
-	add := func(p netip.Prefix) {
-		p = p.Masked()
-		if p.IsValid() && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
+// checkOverlapLocked refuses to start t when its addresses or AllowedIPs
+// overlap those of a running tunnel (runningLocked): the routes would
+// fight. Two full tunnels overlap on 0.0.0.0/0 or ::/0.
+//
+// It is called with m.mu held and returns with it held, but compares
+// outside it: the lists are snapshotted, compared in one sweep each
+// (overlap.go), and the lock is taken again to look for tunnels that
+// started meanwhile, which get a round of their own. The caller makes t
+// activating under the hold in which the last look found none, so of
+// two overlapping tunnels started at once the later sees the earlier.
+func (m *Manager) checkOverlapLocked(ctx context.Context, t *managed) error {
+	checked := map[*managed]*config.Config{}
+	for {
+		var others []*managed
+		for _, o := range m.tunnels {
+			if o != t && runningLocked(o) && checked[o] != o.cfg {
+				others = append(others, o)
+			}
+		}
+		if len(others) == 0 {
+			return nil
+		}
+		sort.Slice(others, func(i, j int) bool { return others[i].name < others[j].name })
+		type side struct {
+			t      *managed
+			name   string
+			cfg    *config.Config
+			claims *claims
+		}
+		sides := make([]side, 0, len(others)+1)
+		for _, o := range append([]*managed{t}, others...) {
+			sides = append(sides, side{o, o.name, o.cfg, o.claims})
+		}
+		m.mu.Unlock()
+
+		for i := range sides {
+			if c := sides[i].claims; c == nil || c.cfg != sides[i].cfg {
+				sides[i].claims = claimsOf(sides[i].cfg)
+			}
+		}
+		if m.overlapHook != nil {
+			m.overlapHook(t.name)
+		}
+		var err error
+		for _, o := range sides[1:] {
+			const show = 4
+			clash, total := overlaps(sides[0].claims.prefixes, o.claims.prefixes, show)
+			if total == 0 {
+				continue
+			}
+			list := make([]string, len(clash))
+			for i, c := range clash {
+				list[i] = c.String()
+			}
+			more := ""
+			if total > show {
+				more = fmt.Sprintf(" and %d more", total-show)
+			}
+			err = fmt.Errorf("%w: %s and %s overlap on %s%s", ErrConflict, t.name, o.name, strings.Join(list, ", "), more)
+			break
+		}
+
+		m.mu.Lock()
+		for _, sd := range sides {
+			if sd.t.cfg == sd.cfg {
+				sd.t.claims = sd.claims
+			}
+		}
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("up %s: %w", t.name, err)
+		}
+		for _, sd := range sides[1:] {
+			checked[sd.t] = sd.cfg
 		}
 	}
-	for _, a := range cfg.Interface.Addresses {
-		add(a)
-	}
-	for _, p := range cfg.Peers {
-		for _, a := range p.AllowedIPs {
-			add(a)
-		}
-	}
-	return out
 }
