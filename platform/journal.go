@@ -24,6 +24,10 @@ type journalEntry struct {
 	Routes    []Route        `json:"routes,omitempty"`
 	Rules     []Rule         `json:"rules,omitempty"`
 	DNS       *dnsRecord     `json:"dns,omitempty"`
+	// BootID is the kernel's boot_id when the entry was written: an entry
+	// from an earlier boot names addresses, routes, rules and links that
+	// went with it. Empty in journals of earlier versions.
+	BootID string `json:"boot_id,omitempty"`
 }
 
 // dnsRecord says how DNS was changed for an interface and how to undo it.

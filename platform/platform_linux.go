@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vishvananda/netlink"
@@ -34,6 +35,8 @@ type linuxSeams struct {
 	resolved func() (resolvedAPI, error)
 	// linkByIndex finds a link (nl.LinkByIndex unless a test sets it).
 	linkByIndex func(int) (netlink.Link, error)
+	// bootID returns the kernel's boot_id, which changes at every boot.
+	bootID func() (string, error)
 	// renameOver replaces a file by renaming; tests make it fail as it
 	// does on a bind-mounted /etc/resolv.conf.
 	renameOver func(from, to string) error
@@ -50,6 +53,7 @@ type linuxNetwork struct {
 	// not it owns them (see removeRulesLocked).
 	wantRules map[string][]Rule
 	dnsMode   string // chosen at first use
+	bootID    string // this boot's, recorded in the journal
 }
 
 func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
@@ -71,10 +75,20 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 	if s.linkByIndex == nil && s.nl != nil {
 		s.linkByIndex = s.nl.LinkByIndex
 	}
+	if s.bootID == nil {
+		s.bootID = readBootID
+	}
 	if s.renameOver == nil {
 		s.renameOver = os.Rename
 	}
+	boot, err := s.bootID()
+	if err != nil {
+		// Without it every journal counts as this boot's, as before
+		// boot IDs were recorded.
+		opts.Logger.Error("platform: read boot id: %v", err)
+	}
 	return &linuxNetwork{
+		bootID:    boot,
 		opts:      opts,
 		seams:     s,
 		journal:   newJournal(opts.StateDir),
@@ -131,6 +145,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 	// same ones, so they are recorded one at a time by addRules, only
 	// when they are added.
 	intent.Rules = slices.Clone(prev.Rules)
+	intent.BootID = n.bootID
 	if err := n.journal.save(intent); err != nil {
 		return prev, fmt.Errorf("journal %s: %w", ifname, err)
 	}
@@ -205,7 +220,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		}
 	}
 
-	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec}
+	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec, BootID: n.bootID}
 	if err := n.journal.save(cur); err != nil {
 		return intent, fmt.Errorf("journal %s: %w", ifname, err)
 	}
@@ -224,6 +239,10 @@ func (n *linuxNetwork) Recover(ctx context.Context) error {
 	for _, e := range entries {
 		n.logf("recovering %s from an earlier run: %d addresses, %d routes, %d rules, dns %v",
 			e.Interface, len(e.Addresses), len(e.Routes), len(e.Rules), e.DNS != nil)
+		stale := e.BootID != "" && n.bootID != "" && e.BootID != n.bootID
+		if stale {
+			e = n.staleEntry(e)
+		}
 		cur, err := n.applyLocked(ctx, e, Plan{Interface: e.Interface})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", e.Interface, err))
@@ -231,12 +250,35 @@ func (n *linuxNetwork) Recover(ctx context.Context) error {
 			continue
 		}
 		delete(n.owned, e.Interface)
-		n.deleteLeftoverLink(e.Interface)
+		if !stale {
+			n.deleteLeftoverLink(e.Interface)
+		}
 	}
 	if err := n.releaseOrphanClaimsLocked(); err != nil {
 		errs = append(errs, fmt.Errorf("recover: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// staleEntry is what is left to undo of an entry written before the last
+// boot: the kernel state it names went with that boot, and a link, rule or
+// route that looks the same now is someone else's (wg-quick's, started at
+// boot); a link index now names another link. Only DNS kept in files can
+// still be wgdesk's: the direct mode's resolv.conf (restored only if it
+// still holds what wgdesk wrote) and a resolvconf record.
+func (n *linuxNetwork) staleEntry(e *journalEntry) *journalEntry {
+	n.logf("the journal of %s is from an earlier boot: leaving addresses, routes, rules and links alone", e.Interface)
+	out := &journalEntry{Interface: e.Interface, BootID: e.BootID, DNS: e.DNS}
+	if e.DNS != nil && e.DNS.Mode == dnsResolved {
+		out.DNS = nil
+	}
+	return out
+}
+
+// readBootID returns the kernel's random boot ID.
+func readBootID() (string, error) {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return strings.TrimSpace(string(b)), err
 }
 
 // deleteLeftoverLink removes a tunnel interface that outlived its service.
