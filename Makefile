@@ -11,7 +11,7 @@ LDFLAGS  := -X main.version=$(VERSION)
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 FUZZTIME ?= 20s
 # Packages whose tests run everywhere, without the GUI toolkit.
-CORE_PKGS := ./config/... ./platform/... ./tunnel/... ./cli/... ./internal/... ./bench/... .
+CORE_PKGS := ./config/... ./platform/... ./tunnel/... ./cli/... ./internal/... ./bench/... ./packaging .
 
 TEST_DEBS := wireguard-go wireguard-tools iproute2 iputils-ping procps passwd
 RUN_DEBS  := iproute2
