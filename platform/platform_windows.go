@@ -10,7 +10,7 @@ import (
 // (winipcfg), with host routes that keep the endpoints on the uplink. The
 // journal defaults to %ProgramData%\wgdesk\platform. It implements
 // Watcher with the IP Helper API's change notifications, and Firewaller
-// with the kill switch of WireGuard for Windows (winfirewall.go).
+// with a kill switch of our own WFP filters (winfirewall.go).
 func New(opts Options) (Network, error) {
 	if opts.StateDir == "" {
 		base := os.Getenv("ProgramData")
@@ -21,6 +21,6 @@ func New(opts Options) (Network, error) {
 	}
 	n := newWinNetwork(opts, winIPHelper{})
 	n.register = registerWinChanges
-	n.fw = wfpFirewall{}
+	n.fw = &wfpEngine{}
 	return n, nil
 }

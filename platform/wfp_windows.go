@@ -183,6 +183,9 @@ func wfpMatchSD(sid *windows.SID) (*windows.SECURITY_DESCRIPTOR, error) {
 
 // wfpEngine implements winFirewall with one dynamic WFP session. The zero
 // value is ready and holds no session until the first plan.
+var _ winFirewall = (*wfpEngine)(nil)
+
+// wfpEngine is the kill switch's WFP session.
 type wfpEngine struct {
 	// identity returns who the service permit admits (nil:
 	// serviceIdentity); tests set their own.

@@ -1,35 +1,36 @@
 package platform
 
-// The kill switch of Windows, without the Windows calls: which tunnel gets
+// The kill switch of Windows, without the Windows calls: which tunnels get
 // the firewall, what it permits and blocks (winFirewallPlan, rendered as
 // sorted text for golden tests), and when winNetwork turns it on and off.
-// winfirewall_windows.go enforces a plan with the firewall package of
-// WireGuard for Windows (golang.zx2c4.com/wireguard/windows/tunnel/firewall),
-// through the winFirewall seam that winfirewall_test.go fakes.
+// wfpfilters.go turns the plans into WFP filters (golden-tested as
+// testdata/wfp_*.golden, the exact filters), and wfp_windows.go puts them
+// in force through the winFirewall seam that winfirewall_test.go fakes.
 //
-// What that package does, from its source (v1.1.1, blocker.go and
-// rules.go), and what follows for us:
-//   - It keeps one WFP session in a package variable: one firewall per
-//     process. EnableFirewall a second time fails. So only one tunnel at a
-//     time can have the kill switch; a second gets a clear error here
-//     before anything changes.
-//   - It permits all traffic of the calling process by its app ID (the
-//     exe's path) and a security descriptor naming the process's service
-//     SID (permitWireGuardService). That is how the encrypted UDP to the
-//     endpoints gets out, and why the service must run with
-//     SERVICE_SID_TYPE_UNRESTRICTED (set by `wgdesk service install`). The
-//     GUI and the CLI, the same exe without the service SID, are blocked
-//     like any program. A `wgdesk service` typed in a console has no
-//     service SID at all: EnableFirewall fails with ERROR_NO_SUCH_GROUP,
-//     and the error says what to do (winNoServiceSIDHint).
-//   - Its sublayer has the maximum weight, so WFP evaluates it before any
-//     sublayer of ours, and it ends in a block-all filter (weight 0) whose
-//     block is final: a permit in another sublayer cannot undo it
-//     (https://learn.microsoft.com/en-us/windows/win32/fwp/filter-arbitration).
-//     So Allow LAN cannot be added beside it; it needs WFP filters of our
-//     own in place of the package. Until then Allow LAN is refused on
-//     Windows with a sentence, and the plan below shows what it will
-//     permit.
+// The filters are our own, not the firewall package of WireGuard for
+// Windows (golang.zx2c4.com/wireguard/windows/tunnel/firewall), which an
+// earlier version used. That package keeps one session in a package
+// variable (one firewall per process), and its sublayer of maximum weight
+// ends in a block-all filter whose block is final: a permit in a sublayer
+// of ours could never undo it
+// (https://learn.microsoft.com/en-us/windows/win32/fwp/filter-arbitration),
+// so Allow LAN could not be added beside it. What follows from our design:
+//   - One dynamic WFP session per process holds one sublayer of maximum
+//     weight with the filters of every kill-switched tunnel together, so
+//     several tunnels can have the kill switch at once: each tunnel's
+//     interface is permitted, DNS goes to the servers of any of them, and
+//     the LAN only when every one of them allows it. A change (a tunnel
+//     more or less, new LAN subnets after a network change) replaces the
+//     filters in one transaction: no gap, and a failed change leaves the
+//     old filters in force.
+//   - The service's own traffic (the encrypted UDP to the endpoints) is
+//     permitted by the app ID of its exe AND its service SID. The app ID
+//     alone would admit the GUI and the CLI too, the same exe. So the
+//     service must run with SERVICE_SID_TYPE_UNRESTRICTED (set by `wgdesk
+//     service install`); a `wgdesk service` typed in a console has no
+//     service SID, and the kill switch fails there with
+//     ERROR_NO_SUCH_GROUP and a sentence saying what to do
+//     (winNoServiceSIDHint).
 //   - The session is dynamic (FWPM_SESSION_FLAG_DYNAMIC): "objects added
 //     during the session are automatically deleted when the session ends",
 //     including when the process exits or is killed
@@ -39,32 +40,41 @@ package platform
 //     start logs that the kill switch of the crashed run ended with it. The
 //     other side of it: a killed service leaves the network open, unlike
 //     the Linux nftables table that issue #11 plans.
+//   - Allow LAN permits the subnets on-link on the uplinks (the routes
+//     without a next hop on the other interfaces), read again at every
+//     Apply: after a network change (winNetwork is a Watcher) the tunnel
+//     is applied again and the filters follow the new subnets.
+//   - None of this has run on a real Windows here: Wine 8 has no filtering
+//     engine. The filters are golden-tested and checked by a model of WFP's
+//     arbitration (wfpfilters_test.go); the marshalling is checked for
+//     layout under Wine (wfp_windows_test.go).
 
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
 )
 
 // winFirewall is the seam between winNetwork and the Windows Filtering
-// Platform. There is at most one firewall at a time.
+// Platform.
 type winFirewall interface {
-	// enable puts p in force. It fails when a firewall is on already; on
-	// failure nothing of p is left.
-	enable(p winFirewallPlan) error
-	// disable removes the firewall; without one it does nothing.
-	disable()
+	// set puts exactly plans in force, the kill switches of all tunnels
+	// that have one, replacing what was in force in one step; on failure
+	// what was in force stays. No plans: the firewall is off (that cannot
+	// fail).
+	set(plans []winFirewallPlan) error
 }
 
 // winAllowLAN says whether the Windows firewall can keep the LAN reachable
-// under the kill switch; see the package comment above for why not yet.
-const winAllowLAN = false
+// under the kill switch.
+const winAllowLAN = true
 
 // winFirewallLimit is what the service log says about the kill switch at
 // start (FirewallSupport.Limit).
-const winFirewallLimit = "Windows allows the kill switch on one tunnel at a time, and Allow LAN is not available on Windows yet"
+const winFirewallLimit = "Windows Filtering Platform filters that end with the service process: stopping or killing the service leaves the network open; with several kill-switched tunnels the LAN stays blocked unless each of them allows it"
 
 // winNoServiceSIDHint explains the firewall's refusal in a process that
 // the service manager did not start (`wgdesk service` typed in a console):
@@ -201,7 +211,7 @@ func orNoneText(xs []string) string {
 }
 
 // Firewall implements Firewaller: the kill switch where the firewall seam
-// is set (the Windows build), without Allow LAN.
+// is set (the Windows build).
 func (n *winNetwork) Firewall() FirewallSupport {
 	if n.fw == nil {
 		return FirewallSupport{}
@@ -210,9 +220,8 @@ func (n *winNetwork) Firewall() FirewallSupport {
 }
 
 // planFirewall adds the kill switch to t, the target of Apply on ifname:
-// nothing without a firewall seam or without a plan, else an error before
-// anything changed when another tunnel holds the firewall or Allow LAN is
-// asked for. n.mu is held.
+// nothing without a firewall seam or without a plan. With Allow LAN it
+// reads the routing tables for the connected subnets. n.mu is held.
 func (n *winNetwork) planFirewall(t *winTarget, s Settings, luid uint64, table func(int) ([]winRoute, error)) error {
 	if n.fw == nil || !s.KillSwitch {
 		return nil
@@ -233,56 +242,78 @@ func (n *winNetwork) planFirewall(t *winTarget, s Settings, luid uint64, table f
 		return err
 	}
 	if p.AllowLAN && !winAllowLAN {
-		return fmt.Errorf("kill switch on %s: allow lan is not available on windows yet (turn it off, or turn the kill switch off): %w", t.Interface, errors.ErrUnsupported)
-	}
-	if n.fwOwner != "" && n.fwOwner != t.Interface {
-		return fmt.Errorf("kill switch on %s: %s has it already, and windows allows it on one tunnel at a time (turn it off for one of them)", t.Interface, n.fwOwner)
+		return fmt.Errorf("kill switch on %s: allow lan is not available on windows (turn it off, or turn the kill switch off): %w", t.Interface, errors.ErrUnsupported)
 	}
 	t.firewall = &p
 	t.Firewall = true
 	return nil
 }
 
+// firewallPlans returns the plans of n.fwOn with ifname's replaced by p
+// (nil: removed), sorted by interface.
+func (n *winNetwork) firewallPlans(ifname string, p *winFirewallPlan) map[string]winFirewallPlan {
+	next := maps.Clone(n.fwOn)
+	if next == nil {
+		next = map[string]winFirewallPlan{}
+	}
+	if p == nil {
+		delete(next, ifname)
+	} else {
+		next[ifname] = *p
+	}
+	return next
+}
+
+func sortedPlans(m map[string]winFirewallPlan) []winFirewallPlan {
+	var out []winFirewallPlan
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, m[name])
+	}
+	return out
+}
+
 // firewallOn puts to's kill switch in force, if it has one, before any
 // address or route: nothing leaks while the tunnel comes up. A changed
-// plan is put in force by turning the old one off first (the package has
-// one session and no update); the gap is short, and with the routes of a
-// running tunnel in place nothing goes outside it meanwhile except by
-// other routes. n.mu is held.
+// plan replaces the old one in one step (wfp_windows.go), with no gap.
+// n.mu is held.
 func (n *winNetwork) firewallOn(to *winTarget, have *winEntry) error {
 	p := to.firewall
 	if p == nil {
 		return nil
 	}
-	if n.fwOwner == to.Interface && n.fwPlan.equal(*p) {
+	if cur, ok := n.fwOn[to.Interface]; ok && cur.equal(*p) {
 		return nil
 	}
-	if n.fwOwner == to.Interface {
-		n.logf("kill switch of %s changes; turning it off and on", to.Interface)
-		n.fw.disable()
-		n.fwOwner = ""
-	}
+	next := n.firewallPlans(to.Interface, p)
 	have.Firewall = true // ours from the moment we ask
-	if err := n.fw.enable(*p); err != nil {
+	if err := n.fw.set(sortedPlans(next)); err != nil {
 		return fmt.Errorf("turn the kill switch on for %s: %w", to.Interface, err)
 	}
-	n.fwOwner, n.fwPlan = to.Interface, *p
+	n.fwOn = next
 	n.logf("kill switch on for %s:\n  %s", to.Interface, strings.Join(p.Lines(), "\n  "))
 	return nil
 }
 
 // firewallOff removes the kill switch of to.Interface when to has none,
-// after everything else: nothing leaks while the tunnel goes down. A
-// firewall recorded in the journal of an earlier run ended with its
-// process; only the record is cleared. n.mu is held.
+// after everything else: nothing leaks while the tunnel goes down. The
+// other tunnels' kill switches stay. A firewall recorded in the journal of
+// an earlier run ended with its process; only the record is cleared. n.mu
+// is held.
 func (n *winNetwork) firewallOff(to *winTarget, have *winEntry) {
 	if !have.Firewall || to.firewall != nil {
 		return
 	}
-	if n.fw != nil && n.fwOwner == to.Interface {
-		n.fw.disable()
-		n.fwOwner, n.fwPlan = "", winFirewallPlan{}
-		n.logf("kill switch off for %s", to.Interface)
+	if _, ok := n.fwOn[to.Interface]; n.fw != nil && ok {
+		next := n.firewallPlans(to.Interface, nil)
+		if err := n.fw.set(sortedPlans(next)); err != nil {
+			// The old filters stay in force, with this tunnel's
+			// permits for an interface that is going away; the
+			// next change replaces them all.
+			n.logf("kill switch off for %s: %v; its filters stay until the next change", to.Interface, err)
+		} else {
+			n.logf("kill switch off for %s", to.Interface)
+		}
+		n.fwOn = next
 	}
 	have.Firewall = false
 }

@@ -12,29 +12,47 @@ import (
 	"testing"
 )
 
-// fakeFirewall is the WFP behind winFirewall as the package of WireGuard
-// for Windows behaves: one firewall per process, a second enable fails.
-// Its calls go into the fakeWin's list, so that tests see them in order
-// with the routes; fakeWin.fail can fail or crash them.
+// fakeFirewall is the WFP behind winFirewall: the plans in force,
+// replaced in one step. Its calls go into the fakeWin's list ("firewall
+// set home office", "firewall off"), so that tests see them in order with
+// the routes; fakeWin.fail can fail them (the old plans stay) or crash
+// them.
 type fakeFirewall struct {
 	f  *fakeWin
-	on *winFirewallPlan
+	on map[string]winFirewallPlan
 }
 
-func (w *fakeFirewall) enable(p winFirewallPlan) error {
-	if err := w.f.change("firewall on %s luid %d", p.Interface, p.LUID); err != nil {
+func (w *fakeFirewall) set(plans []winFirewallPlan) error {
+	op := "firewall off"
+	if len(plans) > 0 {
+		names := make([]string, 0, len(plans))
+		for _, p := range plans {
+			names = append(names, p.Interface)
+		}
+		op = "firewall set " + strings.Join(names, " ")
+	}
+	if err := w.f.change("%s", op); err != nil {
 		return err
 	}
-	if w.on != nil {
-		return errors.New("the firewall has already been enabled")
+	w.on = map[string]winFirewallPlan{}
+	for _, p := range plans {
+		if _, dup := w.on[p.Interface]; dup {
+			return fmt.Errorf("two plans for %s", p.Interface)
+		}
+		w.on[p.Interface] = p
 	}
-	w.on = &p
+	if len(plans) == 0 {
+		w.on = nil
+	}
 	return nil
 }
 
-func (w *fakeFirewall) disable() {
-	w.f.change("firewall off")
-	w.on = nil
+// plan returns the plan in force for ifname, or nil.
+func (w *fakeFirewall) plan(ifname string) *winFirewallPlan {
+	if p, ok := w.on[ifname]; ok {
+		return &p
+	}
+	return nil
 }
 
 func newTestWinFirewall(t *testing.T) (*winNetwork, *fakeWin, *fakeFirewall, string) {
@@ -166,7 +184,7 @@ func TestWinFirewallSupport(t *testing.T) {
 		t.Errorf("without a firewall seam: %+v", got)
 	}
 	n.fw = &fakeFirewall{}
-	if got := FirewallOf(n); !got.KillSwitch || got.AllowLAN || !strings.Contains(got.Limit, "one tunnel at a time") {
+	if got := FirewallOf(n); !got.KillSwitch || !got.AllowLAN || !strings.Contains(got.Limit, "leaves the network open") {
 		t.Errorf("with the WFP firewall: %+v", got)
 	}
 }
@@ -185,11 +203,11 @@ func TestWinKillSwitchOnBeforeRoutesOffLast(t *testing.T) {
 	}
 	winCheckState(t, f, winFullState)
 	c := winFirewallCalls(f)
-	if len(c) == 0 || c[0] != fmt.Sprintf("firewall on home luid %d", luidTunnel) {
+	if len(c) == 0 || c[0] != "firewall set home" {
 		t.Fatalf("the firewall must go on before any address or route: %q", c)
 	}
-	if fw.on == nil || !fw.on.FullIPv4 || !fw.on.FullIPv6 || fmt.Sprint(fw.on.DNS) != "[192.168.100.1 fd00:100::1]" || fw.on.AllowLAN {
-		t.Errorf("enforced plan:\n%v", fw.on)
+	if p := fw.plan("home"); p == nil || p.LUID != luidTunnel || !p.FullIPv4 || !p.FullIPv6 || fmt.Sprint(p.DNS) != "[192.168.100.1 fd00:100::1]" || p.AllowLAN {
+		t.Errorf("enforced plan:\n%v", p)
 	}
 	if j := winJournalFile(t, dir, "home"); !strings.Contains(j, `"firewall": true`) {
 		t.Errorf("journal lacks the firewall:\n%s", j)
@@ -212,7 +230,7 @@ func TestWinKillSwitchOnBeforeRoutesOffLast(t *testing.T) {
 	if len(c) < 2 || c[len(c)-1] != "firewall off" || slices.Index(c, "firewall off") != len(c)-1 {
 		t.Errorf("the firewall must go off after everything else: %q", c)
 	}
-	if fw.on != nil || n.fwOwner != "" {
+	if fw.on != nil || len(n.fwOn) != 0 {
 		t.Error("firewall still on after removal")
 	}
 	if got := winJournalFile(t, dir, "home"); got != "" {
@@ -233,7 +251,7 @@ func TestWinKillSwitchToggledWhileUp(t *testing.T) {
 	if err := n.Apply(ctx, "home", winKillSwitchSettings()); err != nil {
 		t.Fatal(err)
 	}
-	if c := winFirewallCalls(f); !slices.Equal(c, []string{fmt.Sprintf("firewall on home luid %d", luidTunnel)}) {
+	if c := winFirewallCalls(f); !slices.Equal(c, []string{"firewall set home"}) {
 		t.Errorf("kill switch on while up: %q, want only the firewall", c)
 	}
 	f.calls = nil
@@ -258,23 +276,12 @@ func TestWinKillSwitchOnlyForFullTunnels(t *testing.T) {
 	}
 }
 
-func TestWinKillSwitchRefusals(t *testing.T) {
-	n, f, fw, dir := newTestWinFirewall(t)
+// TestWinKillSwitchTwoTunnels: each tunnel's kill switch joins the
+// firewall and leaves it on its own, and the filters are replaced in one
+// step each time, with no "off" between.
+func TestWinKillSwitchTwoTunnels(t *testing.T) {
+	n, f, fw, _ := newTestWinFirewall(t)
 	ctx := context.Background()
-
-	lan := winKillSwitchSettings()
-	lan.AllowLAN = true
-	err := n.Apply(ctx, "home", lan)
-	if !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "allow lan is not available on windows yet") {
-		t.Fatalf("allow lan: %v", err)
-	}
-	if len(f.calls) != 0 || winJournalFile(t, dir, "home") != "" {
-		t.Fatalf("a refused Apply changed things: %q", f.calls)
-	}
-
-	// One kill-switched tunnel at a time: the second is refused before
-	// anything changes, and gets its network without the kill switch
-	// once asked so.
 	if err := n.Apply(ctx, "home", winKillSwitchSettings()); err != nil {
 		t.Fatal(err)
 	}
@@ -285,36 +292,93 @@ func TestWinKillSwitchRefusals(t *testing.T) {
 	office.Addresses = prefixes("10.7.0.2/32")
 	office.Routes = prefixes("::/0")
 	office.Endpoints = nil
-	err = n.Apply(ctx, "office", office)
-	if err == nil || !strings.Contains(err.Error(), "home has it already") || !strings.Contains(err.Error(), "one tunnel at a time") {
-		t.Fatalf("second kill switch: %v", err)
-	}
-	if len(f.calls) != 0 {
-		t.Errorf("the refused tunnel changed things: %q", f.calls)
-	}
-	office.KillSwitch = false
 	if err := n.Apply(ctx, "office", office); err != nil {
 		t.Fatal(err)
 	}
-	if fw.on == nil || fw.on.Interface != "home" {
-		t.Errorf("home's firewall: %v", fw.on)
+	if c := winFirewallCalls(f); len(c) == 0 || c[0] != "firewall set home office" || slices.Contains(c, "firewall off") {
+		t.Errorf("second kill switch: %q, want the filters of both first, in one step", c)
 	}
+	if h, o := fw.plan("home"), fw.plan("office"); h == nil || o == nil || o.LUID != 98 || o.FullIPv4 || !o.FullIPv6 {
+		t.Fatalf("plans in force: %v", fw.on)
+	}
+	f.calls = nil
 	if err := n.Apply(ctx, "home", Settings{}); err != nil {
 		t.Fatal(err)
 	}
-	// Now office may have it.
-	office.KillSwitch = true
-	if err := n.Apply(ctx, "office", office); err != nil {
+	if c := winFirewallCalls(f); c[len(c)-1] != "firewall set office" || slices.Contains(c, "firewall off") {
+		t.Errorf("home down: %q, want office's kill switch alone, last", c)
+	}
+	if err := n.Apply(ctx, "office", Settings{}); err != nil {
 		t.Fatal(err)
 	}
-	if fw.on == nil || fw.on.Interface != "office" || fw.on.FullIPv4 || !fw.on.FullIPv6 {
-		t.Errorf("office's firewall: %v", fw.on)
+	if fw.on != nil || len(n.fwOn) != 0 {
+		t.Errorf("firewall after both went down: %v", fw.on)
 	}
+}
+
+// TestWinKillSwitchAllowLAN: the connected subnets of the uplinks are
+// permitted, and follow a network change when the tunnel is applied
+// again, in one step.
+func TestWinKillSwitchAllowLAN(t *testing.T) {
+	n, f, fw, _ := newTestWinFirewall(t)
+	ctx := context.Background()
+	s := winKillSwitchSettings()
+	s.AllowLAN = true
+	if err := n.Apply(ctx, "home", s); err != nil {
+		t.Fatal(err)
+	}
+	p := fw.plan("home")
+	if p == nil || !p.AllowLAN || fmt.Sprint(p.LAN) != "[10.9.0.0/16 192.168.1.0/24]" {
+		t.Fatalf("plan in force: %v", p)
+	}
+	// The laptop joins another network: the Wi-Fi gets a new subnet.
+	f.table = append(f.table, fakeRoute{luidWiFi, netip.MustParsePrefix("172.20.0.0/22"), netip.IPv4Unspecified(), 0})
+	f.calls = nil
+	if err := n.Apply(ctx, "home", s); err != nil {
+		t.Fatal(err)
+	}
+	if c := winFirewallCalls(f); !slices.Equal(c, []string{"firewall set home"}) {
+		t.Errorf("after the network change: %q, want the filters replaced once", c)
+	}
+	if p := fw.plan("home"); p == nil || fmt.Sprint(p.LAN) != "[10.9.0.0/16 172.20.0.0/22 192.168.1.0/24]" {
+		t.Errorf("plan after the network change: %v", p)
+	}
+	// Nothing changed: nothing is replaced.
+	f.calls = nil
+	if err := n.Apply(ctx, "home", s); err != nil {
+		t.Fatal(err)
+	}
+	if c := winFirewallCalls(f); len(c) != 0 {
+		t.Errorf("re-apply without a change: %q", c)
+	}
+}
+
+// TestWinKillSwitchReplaceFails: a failed replacement leaves the old
+// filters in force, and Apply rolls the rest back.
+func TestWinKillSwitchReplaceFails(t *testing.T) {
+	n, f, fw, _ := newTestWinFirewall(t)
+	ctx := context.Background()
+	if err := n.Apply(ctx, "home", winKillSwitchSettings()); err != nil {
+		t.Fatal(err)
+	}
+	s := winKillSwitchSettings()
+	s.AllowLAN = true
+	f.fail = winFailOn("firewall set home")
+	if err := n.Apply(ctx, "home", s); err == nil {
+		t.Fatal("Apply succeeded")
+	}
+	if p := fw.plan("home"); p == nil || p.AllowLAN {
+		t.Errorf("after a failed replacement: %v, want the old plan", p)
+	}
+	if p, ok := n.fwOn["home"]; !ok || p.AllowLAN {
+		t.Errorf("recorded plan: %v", p)
+	}
+	winCheckState(t, f, winFullState)
 }
 
 func TestWinKillSwitchFailureRollsBack(t *testing.T) {
 	for failAt, ifset := range map[string]string{
-		"firewall on":             "", // first of all: nothing else was done
+		"firewall set":            "", // first of all: nothing else was done
 		"addRoute home 0.0.0.0/0": "if home ipv4 mtu 1420 metric 0\nif home ipv6 mtu 1420 metric 0\n",
 	} {
 		t.Run(failAt, func(t *testing.T) {
@@ -323,7 +387,7 @@ func TestWinKillSwitchFailureRollsBack(t *testing.T) {
 			if err := n.Apply(context.Background(), "home", winKillSwitchSettings()); err == nil {
 				t.Fatal("Apply succeeded")
 			}
-			if fw.on != nil || n.fwOwner != "" {
+			if fw.on != nil || len(n.fwOn) != 0 {
 				t.Error("the firewall stayed on after a failed Apply")
 			}
 			winCheckState(t, f, winBaseline+ifset)

@@ -163,11 +163,9 @@ type winNetwork struct {
 	adapters winAdapters
 
 	// fw enforces the kill switch (winfirewall.go; nil: none on this
-	// build). One firewall per process: fwOwner is the interface it is
-	// on ("" while off) and fwPlan what it enforces; guarded by mu.
-	fw      winFirewall
-	fwOwner string
-	fwPlan  winFirewallPlan
+	// build). fwOn are the plans in force, by interface; guarded by mu.
+	fw   winFirewall
+	fwOn map[string]winFirewallPlan
 }
 
 func newWinNetwork(opts Options, ops winOps) *winNetwork {
