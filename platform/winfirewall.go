@@ -235,7 +235,11 @@ func (n *winNetwork) planFirewall(t *winTarget, s Settings, luid uint64, table f
 		if err != nil {
 			return nil, err
 		}
-		return slices.Concat(r4, r6), nil
+		// The on-link routes of our other tunnels are no LAN: a
+		// split tunnel's AllowedIPs would pass as subnets.
+		return slices.DeleteFunc(slices.Concat(r4, r6), func(r winRoute) bool {
+			return r.LUID != luid && n.self.hasID(r.LUID)
+		}), nil
 	}
 	p, ok, err := newWinFirewallPlan(t.Interface, luid, s, t.Routes, lan)
 	if err != nil || !ok {

@@ -343,6 +343,19 @@ func TestWinKillSwitchAllowLAN(t *testing.T) {
 	if p := fw.plan("home"); p == nil || fmt.Sprint(p.LAN) != "[10.9.0.0/16 172.20.0.0/22 192.168.1.0/24]" {
 		t.Errorf("plan after the network change: %v", p)
 	}
+	// Another tunnel of ours comes up, a split one: its on-link routes
+	// are no LAN.
+	f.ifaces["office"] = 98
+	f.names[98] = "office"
+	if err := n.Apply(ctx, "office", winSplitSettings()); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Apply(ctx, "home", s); err != nil {
+		t.Fatal(err)
+	}
+	if p := fw.plan("home"); p == nil || fmt.Sprint(p.LAN) != "[10.9.0.0/16 172.20.0.0/22 192.168.1.0/24]" {
+		t.Errorf("plan with a split tunnel beside it: %v", p)
+	}
 	// Nothing changed: nothing is replaced.
 	f.calls = nil
 	if err := n.Apply(ctx, "home", s); err != nil {
