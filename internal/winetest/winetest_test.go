@@ -185,3 +185,27 @@ func TestUpVerdict(t *testing.T) {
 		t.Error("an error without Wintun passed")
 	}
 }
+
+// The overlay must still apply to this Go's source: a Go upgrade that
+// moves the anchor shows up here, on Linux, before CI meets it under Wine.
+func TestDeleteatOverlay(t *testing.T) {
+	dir := t.TempDir()
+	overlay, err := deleteatOverlay(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := os.ReadFile(overlay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(js), `internal/syscall/windows/at_windows.go"`) {
+		t.Errorf("overlay %s does not replace at_windows.go", js)
+	}
+	patched, err := os.ReadFile(dir + "/at_windows.go.patched")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Count(string(patched), "NTStatus(0xC0000002)") != 1 {
+		t.Error("the patched file does not fall back on STATUS_NOT_IMPLEMENTED exactly once")
+	}
+}
