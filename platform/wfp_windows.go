@@ -181,11 +181,10 @@ func wfpMatchSD(sid *windows.SID) (*windows.SECURITY_DESCRIPTOR, error) {
 	return sd, nil
 }
 
-// wfpEngine implements winFirewall with one dynamic WFP session. The zero
-// value is ready and holds no session until the first plan.
 var _ winFirewall = (*wfpEngine)(nil)
 
-// wfpEngine is the kill switch's WFP session.
+// wfpEngine implements winFirewall with one dynamic WFP session. The zero
+// value is ready and holds no session until the first plan.
 type wfpEngine struct {
 	// identity returns who the service permit admits (nil:
 	// serviceIdentity); tests set their own.
@@ -206,6 +205,11 @@ func (e *wfpEngine) set(plans []winFirewallPlan) error {
 	if len(plans) == 0 {
 		e.closeLocked()
 		return nil
+	}
+	if unsafe.Sizeof(uintptr(0)) != 8 {
+		// FWPM_FILTER0's UINT64 union aligns differently on 32-bit
+		// Windows; wfp_types_windows.go and its tests are for 64-bit.
+		return errors.New("the kill switch is built for 64-bit windows only")
 	}
 	opened := false
 	if e.handle == 0 {
