@@ -32,9 +32,13 @@ type ManagerOptions struct {
 	// service passes platform.New's result after calling its Recover).
 	Deps Deps
 	// AllowScripts permits PreUp/PostUp/PreDown/PostDown commands (the
-	// service flag --allow-scripts). Off by default: they run as root.
+	// service flag --allow-scripts) of configs an administrator wrote
+	// (ScriptsTrusted). Off by default: they run as root.
 	AllowScripts bool
-	Logger       Logger
+	// MemberQuota bounds what each group member may store (zero fields:
+	// DefaultMemberQuota).
+	MemberQuota Quota
+	Logger      Logger
 	// StatsInterval is how often EventStats is pushed for each active
 	// tunnel (default 1s).
 	StatsInterval time.Duration
@@ -87,6 +91,8 @@ type managed struct {
 	cfg       *config.Config // nil when the file did not load
 	loadErr   error
 	opts      Options // normalized
+	owner     *Caller // who wrote cfg; nil: not recorded
+	size      int     // bytes of the stored wg-quick text
 	state     State
 	reason    string
 	since     time.Time
@@ -111,6 +117,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	if opts.Deps.Network == nil {
 		return nil, errors.New("new manager: no platform network in Deps")
 	}
+	opts.MemberQuota = opts.MemberQuota.withDefaults()
 	st, err := openStore(opts.StateDir)
 	if err != nil {
 		return nil, err
@@ -140,7 +147,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	}
 	now := time.Now()
 	for _, l := range loaded {
-		t := &managed{name: l.name, cfg: l.cfg, opts: l.opts, state: StateInactive, since: now}
+		t := &managed{name: l.name, cfg: l.cfg, opts: l.opts, owner: l.owner, size: l.size, state: StateInactive, since: now}
 		if l.optErr != nil {
 			m.log.Error("tunnel %s: %v; using the default options", l.name, l.optErr)
 		}
@@ -155,8 +162,14 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 	return m, nil
 }
 
-// Import stores cfg under name.
+// Import stores cfg under name, written by an administrator.
 func (m *Manager) Import(name string, cfg *config.Config) error {
+	return m.ImportAs(Administrator, name, cfg)
+}
+
+// ImportAs stores cfg under name with who as its owner. A member's config
+// must pass CheckMemberConfig and fit in its quota.
+func (m *Manager) ImportAs(who Caller, name string, cfg *config.Config) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
@@ -166,6 +179,15 @@ func (m *Manager) Import(name string, cfg *config.Config) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("import %s: %w", name, err)
 	}
+	if !who.Admin {
+		if who.ID == "" {
+			return fmt.Errorf("import %s: %w: the caller has no user id", name, ErrNotOwner)
+		}
+		if err := CheckMemberConfig(cfg); err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+	}
+	text := cfg.Marshal()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -177,24 +199,49 @@ func (m *Manager) Import(name string, cfg *config.Config) error {
 		}
 		return fmt.Errorf("import %s: %w", name, ErrExists)
 	}
+	if !who.Admin {
+		if err := m.quotaLocked(who, len(text)); err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+	}
 	cfg = cfg.Clone()
-	// An options file left by a deletion that did not finish must not
-	// pass its options on to the new tunnel.
-	if err := m.store.removeOptions(name); err != nil {
+	owner := who
+	// The owner goes first: a crash before the config is written leaves
+	// a stray .json the next import replaces. This also replaces an
+	// options file left by a deletion that did not finish, which must not
+	// pass its options (or owner) on to the new tunnel.
+	if err := m.store.saveMeta(name, DefaultOptions(), &owner); err != nil {
 		return err
 	}
 	// Saving under the lock keeps two imports of one name from racing on
 	// the file; it is one small write.
 	if err := m.store.save(name, cfg); err != nil {
+		if rerr := m.store.removeOptions(name); rerr != nil {
+			m.log.Error("tunnel %s: %v", name, rerr)
+		}
 		return err
 	}
-	t := &managed{name: name, cfg: cfg, opts: DefaultOptions(), state: StateInactive, since: time.Now()}
+	t := &managed{name: name, cfg: cfg, opts: DefaultOptions(), owner: &owner, size: len(text), state: StateInactive, since: time.Now()}
 	m.tunnels[name] = t
 	m.emitLocked(EventAdded, t)
 	return nil
 }
 
 var errClosed = errors.New("tunnel manager is closed")
+
+// quotaLocked refuses a member's import of size bytes that would exceed
+// MemberQuota. What the member wrote while an administrator (an elevated
+// token of the same Windows account) does not count.
+func (m *Manager) quotaLocked(who Caller, size int) error {
+	n, used := 0, 0
+	for _, t := range m.tunnels {
+		if t.owner != nil && !t.owner.Admin && t.owner.ID == who.ID {
+			n++
+			used += t.size
+		}
+	}
+	return m.opts.MemberQuota.check(n, used, size)
+}
 
 // List returns every stored tunnel, sorted by name.
 func (m *Manager) List() []TunnelInfo {
@@ -254,11 +301,19 @@ func (m *Manager) Get(name string) (TunnelInfo, error) {
 
 // Config returns the full stored config, keys included.
 func (m *Manager) Config(name string) (*config.Config, error) {
+	return m.ConfigAs(Administrator, name)
+}
+
+// ConfigAs is Config for who, who must be allowed to change the tunnel.
+func (m *Manager) ConfigAs(who Caller, name string) (*config.Config, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[name]
 	if !ok {
 		return nil, fmt.Errorf("config of %s: %w", name, ErrNotFound)
+	}
+	if err := who.checkMayChange(name, t.owner); err != nil {
+		return nil, fmt.Errorf("config of %s: %w", name, err)
 	}
 	if t.cfg == nil {
 		return nil, t.loadErr
@@ -280,6 +335,13 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	if t.cfg == nil {
 		m.mu.Unlock()
 		return fmt.Errorf("up %s: %w", name, t.loadErr)
+	}
+	// Scripts run with the service's privileges: only an
+	// administrator's. Members cannot import scripts; this refuses what
+	// reached the store another way (an older service, a file put there).
+	if HasScripts(t.cfg) && !ScriptsTrusted(t.owner) {
+		m.mu.Unlock()
+		return fmt.Errorf("up %s: %w", name, needAdminError("its PreUp, PostUp, PreDown or PostDown commands were not written by an administrator, so they never run"))
 	}
 	// Busy from here: another Up or Down of t waits. t is not running
 	// yet, so other tunnels' overlap checks do not count it.
@@ -312,7 +374,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 		Name:         name,
 		Interface:    ifname,
 		Config:       cfg,
-		AllowScripts: m.opts.AllowScripts,
+		AllowScripts: m.opts.AllowScripts && ScriptsTrusted(t.owner),
 		Options:      opts,
 		Deps:         m.deps,
 		Logger:       m.log.Prefixed("tunnel " + name + ": "),
@@ -436,6 +498,12 @@ func (m *Manager) lockIdle(ctx context.Context, op, name string, refuseClosed bo
 // SetOptions stores a tunnel's options and, when it is active, applies
 // them at once (see Service). It waits for an Up or Down under way.
 func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error {
+	return m.SetOptionsAs(ctx, Administrator, name, o)
+}
+
+// SetOptionsAs is SetOptions for who, who must be allowed to change the
+// tunnel.
+func (m *Manager) SetOptionsAs(ctx context.Context, who Caller, name string, o Options) error {
 	o, err := o.Normalized()
 	if err != nil {
 		return fmt.Errorf("set options of %s: %w", name, err)
@@ -443,6 +511,10 @@ func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error 
 	t, err := m.lockIdle(ctx, "set options of", name, true)
 	if err != nil {
 		return err
+	}
+	if err := who.checkMayChange(name, t.owner); err != nil {
+		m.mu.Unlock()
+		return fmt.Errorf("set options of %s: %w", name, err)
 	}
 	if o.AllowLAN && !t.opts.AllowLAN && !m.fw.AllowLAN {
 		m.mu.Unlock()
@@ -453,7 +525,7 @@ func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error 
 		m.mu.Unlock()
 		return nil
 	}
-	if err := m.store.saveOptions(name, o); err != nil {
+	if err := m.store.saveMeta(name, o, t.owner); err != nil {
 		m.mu.Unlock()
 		return err
 	}
@@ -477,7 +549,7 @@ func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error 
 	close(done)
 	if err != nil {
 		t.opts = old
-		if serr := m.store.saveOptions(name, old); serr != nil {
+		if serr := m.store.saveMeta(name, old, t.owner); serr != nil {
 			m.log.Error("tunnel %s: restore the old options: %v", name, serr)
 			err = errors.Join(err, serr)
 		}
@@ -492,11 +564,19 @@ func (m *Manager) SetOptions(ctx context.Context, name string, o Options) error 
 // Delete removes a stored tunnel; ErrActive unless it is inactive or
 // failed.
 func (m *Manager) Delete(name string) error {
+	return m.DeleteAs(Administrator, name)
+}
+
+// DeleteAs is Delete for who, who must be allowed to change the tunnel.
+func (m *Manager) DeleteAs(who Caller, name string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[name]
 	if !ok {
 		return fmt.Errorf("delete %s: %w", name, ErrNotFound)
+	}
+	if err := who.checkMayChange(name, t.owner); err != nil {
+		return fmt.Errorf("delete %s: %w", name, err)
 	}
 	if t.busy != nil || (t.state != StateInactive && t.state != StateFailed) {
 		return fmt.Errorf("delete %s: %w", name, ErrActive)
@@ -638,6 +718,10 @@ func (m *Manager) infoOf(t *managed) TunnelInfo {
 		Since:             t.since,
 		Options:           t.opts,
 		AllowLANAvailable: m.fw.AllowLAN,
+	}
+	if t.owner != nil {
+		owner := *t.owner
+		info.Owner = &owner
 	}
 	if t.cfg != nil {
 		info.FullTunnel = IsFullTunnel(t.cfg)

@@ -355,8 +355,8 @@ func TestStoreFilesAndRestart(t *testing.T) {
 			t.Errorf("%s: mode %v, want 0600", e.Name(), info.Mode().Perm())
 		}
 	}
-	if strings.Join(names, " ") != "home.conf office.conf" {
-		t.Errorf("store holds %q, want only the two configs (no temp files)", names)
+	if strings.Join(names, " ") != "home.conf home.json office.conf office.json" {
+		t.Errorf("store holds %q, want only the two configs and their owners (no temp files)", names)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "tunnels", "home.conf"))
 	if err != nil || string(data) != string(cfgs["home"].Marshal()) {

@@ -121,28 +121,44 @@ func firewallSettings(cfg *config.Config, o Options) (killSwitch, allowLAN bool)
 	return killSwitch, killSwitch && o.AllowLAN
 }
 
-// marshalOptions is the stored form: indented JSON with every field, so
-// that a person reading the file sees the defaults too.
-func marshalOptions(o Options) []byte {
-	b, _ := json.MarshalIndent(struct {
-		KillSwitch KillSwitch `json:"kill_switch"`
-		AllowLAN   bool       `json:"allow_lan"`
-	}{o.KillSwitch, o.AllowLAN}, "", "  ")
+// storedMeta is the stored form of what the store keeps beside a
+// tunnel's .conf: its options and who wrote the config.
+type storedMeta struct {
+	KillSwitch KillSwitch `json:"kill_switch"`
+	AllowLAN   bool       `json:"allow_lan"`
+	// Owner is who wrote the config; absent in files from before owners
+	// were recorded.
+	Owner *Caller `json:"owner,omitempty"`
+}
+
+// marshalMeta is the stored form: indented JSON with every option, so
+// that a person reading the file sees the defaults too, and the owner.
+func marshalMeta(o Options, owner *Caller) []byte {
+	b, _ := json.MarshalIndent(storedMeta{o.KillSwitch, o.AllowLAN, owner}, "", "  ")
 	return append(b, '\n')
 }
 
-// unmarshalOptions reads the stored form; unknown fields are kept out
-// quietly (a newer service may add some), unknown values are errors.
-func unmarshalOptions(b []byte) (Options, error) {
-	var o Options
-	if err := json.Unmarshal(b, &o); err != nil {
-		return DefaultOptions(), fmt.Errorf("%w: %w", ErrBadOptions, err)
+// marshalOptions is marshalMeta without an owner.
+func marshalOptions(o Options) []byte { return marshalMeta(o, nil) }
+
+// unmarshalMeta reads the stored form; unknown fields are kept out
+// quietly (a newer service may add some), unknown values are errors. On
+// an error the options are the defaults and the owner is unknown: the
+// safe side, a kill switch for full tunnels and changes for
+// administrators only.
+func unmarshalMeta(b []byte) (Options, *Caller, error) {
+	var m storedMeta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return DefaultOptions(), nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	n, err := o.Normalized()
+	n, err := Options{KillSwitch: m.KillSwitch, AllowLAN: m.AllowLAN}.Normalized()
 	if err != nil {
-		return DefaultOptions(), err
+		return DefaultOptions(), nil, err
 	}
-	return n, nil
+	if m.Owner != nil && m.Owner.ID == "" && !m.Owner.Admin {
+		return n, nil, fmt.Errorf("%w: an owner without an id", ErrBadOptions)
+	}
+	return n, m.Owner, nil
 }
 
 // errAllowLANUnavailable refuses Allow LAN where the platform cannot keep

@@ -128,11 +128,11 @@ func TestStoreOptions(t *testing.T) {
 	if err := st.save("home", fullTunnel(t, "10.1.0.2/32")); err != nil {
 		t.Fatal(err)
 	}
-	if o, err := st.loadOptions("home"); err != nil || o != DefaultOptions() {
-		t.Fatalf("absent options: %+v, %v; want the defaults", o, err)
+	if o, owner, err := st.loadMeta("home"); err != nil || o != DefaultOptions() || owner != nil {
+		t.Fatalf("absent options: %+v, %v, %v; want the defaults and no owner", o, owner, err)
 	}
 	want := Options{KillSwitch: KillSwitchOff, AllowLAN: true}
-	if err := st.saveOptions("home", want); err != nil {
+	if err := st.saveMeta("home", want, nil); err != nil {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "tunnels", "home.json")
@@ -159,7 +159,7 @@ func TestStoreOptions(t *testing.T) {
 	// A corrupt file gives the defaults (the kill switch on for a full
 	// tunnel: the safe side) and says why.
 	os.WriteFile(path, []byte(`{"kill_switch": "sometimes"}`), 0o600)
-	if o, err := st.loadOptions("home"); !errors.Is(err, ErrBadOptions) || o != DefaultOptions() {
+	if o, _, err := st.loadMeta("home"); !errors.Is(err, ErrBadOptions) || o != DefaultOptions() {
 		t.Errorf("corrupt options: %+v, %v; want the defaults and ErrBadOptions", o, err)
 	}
 

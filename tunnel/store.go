@@ -36,21 +36,24 @@ const (
 )
 
 // store keeps each tunnel's config as <dir>/<name>.conf, mode 0600, in
-// wg-quick text (config.Marshal), replaced atomically. Its options live
-// beside it in <dir>/<name>.json, so that the .conf stays a standard
-// wg-quick file; a tunnel without one has the default options.
+// wg-quick text (config.Marshal), replaced atomically. Its options and
+// the owner (who wrote the config) live beside it in <dir>/<name>.json,
+// so that the .conf stays a standard wg-quick file; a tunnel without one
+// has the default options and no known owner.
 type store struct {
 	dir string
 }
 
 // storedTunnel is one file read back at start: cfg, or err if it is
-// unusable, and its options (the defaults when optErr says the file
-// did not read).
+// unusable, its size in bytes, and its options and owner (the defaults
+// and nil when optErr says the file did not read).
 type storedTunnel struct {
 	name   string
 	cfg    *config.Config
 	err    error
+	size   int
 	opts   Options
+	owner  *Caller
 	optErr error
 }
 
@@ -91,12 +94,13 @@ func (s *store) load() ([]storedTunnel, error) {
 		t := storedTunnel{name: name}
 		data, err := os.ReadFile(filepath.Join(s.dir, fname))
 		if err == nil {
+			t.size = len(data)
 			t.cfg, _, err = config.Parse(data)
 		}
 		if err != nil {
 			t.cfg, t.err = nil, fmt.Errorf("load %s: %w", fname, err)
 		}
-		t.opts, t.optErr = s.loadOptions(name)
+		t.opts, t.owner, t.optErr = s.loadMeta(name)
 		out = append(out, t)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
@@ -112,27 +116,28 @@ func (s *store) save(name string, cfg *config.Config) error {
 	return nil
 }
 
-// loadOptions reads a tunnel's options: the defaults when it has none
-// stored, and the defaults with an error when the file does not read (the
-// defaults are the safe side: the kill switch on for a full tunnel).
-func (s *store) loadOptions(name string) (Options, error) {
+// loadMeta reads a tunnel's options and owner: the defaults and no
+// owner when it has none stored, and the same with an error when the
+// file does not read (the defaults are the safe side: the kill switch on
+// for a full tunnel, changes for administrators only, no scripts).
+func (s *store) loadMeta(name string) (Options, *Caller, error) {
 	b, err := os.ReadFile(s.optionsPath(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return DefaultOptions(), nil
+		return DefaultOptions(), nil, nil
 	}
 	if err != nil {
-		return DefaultOptions(), fmt.Errorf("load options of %s: %w", name, err)
+		return DefaultOptions(), nil, fmt.Errorf("load options of %s: %w", name, err)
 	}
-	o, err := unmarshalOptions(b)
+	o, owner, err := unmarshalMeta(b)
 	if err != nil {
-		return o, fmt.Errorf("load options of %s: %w", name, err)
+		return o, owner, fmt.Errorf("load options of %s: %w", name, err)
 	}
-	return o, nil
+	return o, owner, nil
 }
 
-// saveOptions writes a tunnel's options atomically, mode 0600.
-func (s *store) saveOptions(name string, o Options) error {
-	if err := platform.WriteFileAtomic(s.optionsPath(name), marshalOptions(o), 0o600); err != nil {
+// saveMeta writes a tunnel's options and owner atomically, mode 0600.
+func (s *store) saveMeta(name string, o Options, owner *Caller) error {
+	if err := platform.WriteFileAtomic(s.optionsPath(name), marshalMeta(o, owner), 0o600); err != nil {
 		return fmt.Errorf("save options of %s: %w", name, err)
 	}
 	return nil

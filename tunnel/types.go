@@ -51,6 +51,10 @@ type TunnelInfo struct {
 	// AllowLANAvailable: this system can keep the LAN reachable under the
 	// kill switch; without it, SetOptions refuses AllowLAN.
 	AllowLANAvailable bool
+	// Owner is who wrote the config (imported it, or edited it last, as
+	// an edit is a delete and an import); nil for a tunnel stored before
+	// wgdesk recorded it, which only administrators may change.
+	Owner *Caller
 }
 
 // KillSwitchActive reports whether the kill switch is in force now: the
@@ -77,16 +81,36 @@ type Event struct {
 
 // Service is what the local API serves and what a Manager implements. All
 // methods are safe for concurrent use.
+//
+// Import, Config, SetOptions and Delete act as an administrator; their
+// ...As forms act for a caller and enforce the access model (see Caller):
+// a member may change, delete and export only the tunnels it wrote, may
+// not use the settings CheckMemberConfig refuses, and stays within its
+// quota. The check and the change happen under one lock, so that no
+// other request can slip between them.
 type Service interface {
 	// Import stores cfg under name; ErrExists if the name is taken,
 	// ignoring case.
 	Import(name string, cfg *config.Config) error
+	// ImportAs is Import for who, who becomes the tunnel's owner.
+	// ErrNeedAdmin when a member's config uses a setting only an
+	// administrator may (scripts, FwMark, some Table and ListenPort
+	// values), ErrQuota when it would exceed the member's quota.
+	ImportAs(who Caller, name string, cfg *config.Config) error
+	// ConfigAs is Config for who: ErrNotOwner unless who may change the
+	// tunnel.
+	ConfigAs(who Caller, name string) (*config.Config, error)
+	// SetOptionsAs is SetOptions for who: ErrNotOwner unless who may
+	// change the tunnel.
+	SetOptionsAs(ctx context.Context, who Caller, name string, o Options) error
+	// DeleteAs is Delete for who: ErrNotOwner unless who may change the
+	// tunnel.
+	DeleteAs(who Caller, name string) error
 	// List returns every stored tunnel, sorted by name.
 	List() []TunnelInfo
 	// Get returns one tunnel; ErrNotFound if there is none.
 	Get(name string) (TunnelInfo, error)
-	// Config returns the full stored config, private key included. Only
-	// privileged callers (root, group wgdesk) may reach it.
+	// Config returns the full stored config, private key included.
 	Config(name string) (*config.Config, error)
 	// Up activates a tunnel and returns when it is active or failed.
 	Up(ctx context.Context, name string) error
@@ -107,12 +131,20 @@ type Service interface {
 
 // Errors with stable meaning; the local API maps each to a code.
 var (
-	ErrNotFound    = errors.New("no such tunnel")
-	ErrExists      = errors.New("a tunnel with that name exists")
-	ErrActive      = errors.New("tunnel is active")
-	ErrBadName     = errors.New("invalid tunnel name")
-	ErrConflict    = errors.New("tunnel overlaps an active tunnel")
-	ErrScriptsOff  = errors.New("pre/post scripts are disabled")
-	ErrBadOptions  = errors.New("invalid tunnel options")
+	ErrNotFound   = errors.New("no such tunnel")
+	ErrExists     = errors.New("a tunnel with that name exists")
+	ErrActive     = errors.New("tunnel is active")
+	ErrBadName    = errors.New("invalid tunnel name")
+	ErrConflict   = errors.New("tunnel overlaps an active tunnel")
+	ErrScriptsOff = errors.New("pre/post scripts are disabled")
+	ErrBadOptions = errors.New("invalid tunnel options")
+	// ErrNotOwner: a member asked to change, delete or export a tunnel
+	// that another user wrote.
+	ErrNotOwner = errors.New("the tunnel belongs to another user")
+	// ErrNeedAdmin: a member's config uses what only an administrator
+	// may set, or a config's scripts were not written by one.
+	ErrNeedAdmin = errors.New("needs an administrator")
+	// ErrQuota: a member's import would exceed its quota.
+	ErrQuota       = errors.New("quota exceeded")
 	ErrUnsupported = errors.ErrUnsupported
 )

@@ -40,6 +40,16 @@ type Hints struct {
 	// Install says how to register the service with the OS's service
 	// manager, one line.
 	Install string
+	// NotOwner is what a group member is told who asked to change,
+	// delete or export a tunnel another user imported, one line.
+	NotOwner string
+	// AdminImport is what a group member is told whose config uses what
+	// only an administrator may set (scripts, FwMark, a system routing
+	// table, a port below 1024), one line.
+	AdminImport string
+	// Quota is what a group member is told whose import would exceed its
+	// quota, one line.
+	Quota string
 }
 
 // For returns the texts for goos (a runtime.GOOS value). An OS without an
@@ -68,6 +78,9 @@ var table = map[string]Hints{
 		NeedPrivilege: "the tunnel service must run as root: start it with `sudo systemctl start wgdesk` or `sudo wgdesk service`",
 		CreateGroup:   "create it with `sudo groupadd --system wgdesk`",
 		Install:       "wgdesk registers its service with systemd, which does not run here: start it with `sudo wgdesk service` and keep it running, or have your init system run `wgdesk service` as root",
+		NotOwner:      "only the user who imported it, or root (sudo wgdesk), may change, delete or export it",
+		AdminImport:   "remove it from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
+		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `sudo wgdesk import FILE`",
 	},
 	// launchd registration is not written yet (issue #14): the service runs
 	// in a terminal.
@@ -82,6 +95,9 @@ var table = map[string]Hints{
 		NeedPrivilege: "the tunnel service must run as root: start it in a terminal with `sudo wgdesk service`",
 		CreateGroup:   "create it with `sudo dseditgroup -o create wgdesk`",
 		Install:       "macOS has no wgdesk launch daemon yet (issue #14): run `sudo wgdesk service` in a terminal and keep it open",
+		NotOwner:      "only the user who imported it, or root (sudo wgdesk), may change, delete or export it",
+		AdminImport:   "remove it from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
+		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `sudo wgdesk import FILE`",
 	},
 	// Group membership is read from the logon token, so it takes effect at
 	// the next sign-in.
@@ -96,6 +112,9 @@ var table = map[string]Hints{
 		NeedPrivilege: "the tunnel service must run as an administrator: in a terminal opened with Run as administrator, install it with `wgdesk service install`, or run it in that terminal with `wgdesk service`",
 		CreateGroup:   "create it with `net localgroup wgdesk /add` in a terminal opened with Run as administrator",
 		Install:       "in a terminal opened with Run as administrator, run `wgdesk service install`",
+		NotOwner:      "only the user who imported it, or an administrator (a terminal opened with Run as administrator), may change, delete or export it",
+		AdminImport:   "remove it from the config, or ask an administrator to import the config with `wgdesk import FILE` in a terminal opened with Run as administrator",
+		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `wgdesk import FILE` in a terminal opened with Run as administrator",
 	},
 	// Any other OS: root and a terminal, nothing more specific.
 	"": {
@@ -109,5 +128,8 @@ var table = map[string]Hints{
 		NeedPrivilege: "the tunnel service must run as root: start it as root with `wgdesk service`",
 		CreateGroup:   "create it with your system's group tool",
 		Install:       "wgdesk cannot register its service on this system: run `wgdesk service` as root in a terminal",
+		NotOwner:      "only the user who imported it, or root, may change, delete or export it",
+		AdminImport:   "remove it from the config, or ask an administrator to import the config with `wgdesk import FILE` as root",
+		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one as root",
 	},
 }

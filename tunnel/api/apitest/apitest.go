@@ -22,6 +22,10 @@ import (
 //
 // It deliberately puts the FULL config, keys included, into TunnelInfo, so
 // that tests prove the API server redacts on its own.
+//
+// The ...As methods apply the access model's ownership rule
+// (Caller.MayChange) and CheckMemberConfig, as the real service does;
+// quotas and the scripts check at Up are the Manager's alone.
 type Service struct {
 	mu      sync.Mutex
 	tunnels map[string]*fakeTunnel
@@ -38,6 +42,7 @@ type Service struct {
 }
 
 type fakeTunnel struct {
+	owner tunnel.Caller
 	cfg   *config.Config
 	state tunnel.State
 	since time.Time
@@ -61,8 +66,9 @@ var Since = time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
 	t := f.tunnels[name]
+	owner := t.owner
 	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since,
-		Options: t.opts, FullTunnel: tunnel.IsFullTunnel(t.cfg), AllowLANAvailable: f.fw.AllowLAN}
+		Options: t.opts, FullTunnel: tunnel.IsFullTunnel(t.cfg), AllowLANAvailable: f.fw.AllowLAN, Owner: &owner}
 	up := t.state == tunnel.StateActive
 	info.KillSwitch = tunnel.KillSwitchStatusFor(t.cfg, t.opts, f.fw, up && f.fw.KillSwitch && t.opts.KillSwitchWanted(t.cfg))
 	if t.state == tunnel.StateActive {
@@ -90,6 +96,16 @@ func (f *Service) emitLocked(kind tunnel.EventKind, info tunnel.TunnelInfo) {
 }
 
 func (f *Service) Import(name string, cfg *config.Config) error {
+	return f.ImportAs(tunnel.Administrator, name, cfg)
+}
+
+// ImportAs refuses a member's config that CheckMemberConfig refuses.
+func (f *Service) ImportAs(who tunnel.Caller, name string, cfg *config.Config) error {
+	if !who.Admin {
+		if err := tunnel.CheckMemberConfig(cfg); err != nil {
+			return fmt.Errorf("import %s: %w", name, err)
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !nameRE.MatchString(name) {
@@ -100,7 +116,7 @@ func (f *Service) Import(name string, cfg *config.Config) error {
 			return fmt.Errorf("import %s: %w", name, tunnel.ErrExists)
 		}
 	}
-	f.tunnels[name] = &fakeTunnel{cfg: cfg, state: tunnel.StateInactive, since: Since, opts: tunnel.DefaultOptions()}
+	f.tunnels[name] = &fakeTunnel{owner: who, cfg: cfg, state: tunnel.StateInactive, since: Since, opts: tunnel.DefaultOptions()}
 	f.emitLocked(tunnel.EventAdded, f.infoLocked(name))
 	return nil
 }
@@ -130,13 +146,27 @@ func (f *Service) Get(name string) (tunnel.TunnelInfo, error) {
 }
 
 func (f *Service) Config(name string) (*config.Config, error) {
+	return f.ConfigAs(tunnel.Administrator, name)
+}
+
+func (f *Service) ConfigAs(who tunnel.Caller, name string) (*config.Config, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.tunnels[name]
 	if !ok {
 		return nil, tunnel.ErrNotFound
 	}
+	if err := mayChange(who, name, t); err != nil {
+		return nil, err
+	}
 	return t.cfg, nil
+}
+
+func mayChange(who tunnel.Caller, name string, t *fakeTunnel) error {
+	if who.MayChange(&t.owner) {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", name, tunnel.ErrNotOwner)
 }
 
 // SetFirewall sets what the fake's platform enforces: with KillSwitch an
@@ -152,6 +182,10 @@ func (f *Service) SetFirewall(fw platform.FirewallSupport) {
 // SetOptions stores a tunnel's options, with the real service's checks,
 // and tells subscribers.
 func (f *Service) SetOptions(ctx context.Context, name string, o tunnel.Options) error {
+	return f.SetOptionsAs(ctx, tunnel.Administrator, name, o)
+}
+
+func (f *Service) SetOptionsAs(ctx context.Context, who tunnel.Caller, name string, o tunnel.Options) error {
 	o, err := o.Normalized()
 	if err != nil {
 		return fmt.Errorf("set options of %s: %w", name, err)
@@ -161,6 +195,9 @@ func (f *Service) SetOptions(ctx context.Context, name string, o tunnel.Options)
 	t, ok := f.tunnels[name]
 	if !ok {
 		return fmt.Errorf("set options of %s: %w", name, tunnel.ErrNotFound)
+	}
+	if err := mayChange(who, name, t); err != nil {
+		return err
 	}
 	if o.AllowLAN && !t.opts.AllowLAN && !f.fw.AllowLAN {
 		return fmt.Errorf("set options of %s: allow lan is not available on this system yet: %w", name, tunnel.ErrUnsupported)
@@ -208,12 +245,17 @@ func (f *Service) Down(ctx context.Context, name string) error {
 	return f.setState(name, tunnel.StateInactive)
 }
 
-func (f *Service) Delete(name string) error {
+func (f *Service) Delete(name string) error { return f.DeleteAs(tunnel.Administrator, name) }
+
+func (f *Service) DeleteAs(who tunnel.Caller, name string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t, ok := f.tunnels[name]
 	if !ok {
 		return tunnel.ErrNotFound
+	}
+	if err := mayChange(who, name, t); err != nil {
+		return err
 	}
 	if t.state == tunnel.StateActive {
 		return fmt.Errorf("delete %s: %w", name, tunnel.ErrActive)
