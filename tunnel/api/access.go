@@ -8,6 +8,8 @@ import (
 	"os/user"
 	"slices"
 	"strconv"
+
+	"github.com/wgdesk/wgdesk/tunnel"
 )
 
 // Cred is what the kernel says about the process at the other end of a
@@ -60,6 +62,10 @@ type caller struct {
 	cred    fmt.Stringer // a Cred or a Token, for the log
 	allowed bool
 	reason  string // why not, for the log
+	// who is the caller for the access model: an administrator (root;
+	// LocalSystem or an elevated administrator on Windows) or a member,
+	// by uid or SID. The service checks what a member may do with it.
+	who tunnel.Caller
 }
 
 type callerKey struct{}
@@ -82,8 +88,9 @@ func (a *Access) check(c net.Conn) caller {
 	if err != nil {
 		return caller{cred: cred, reason: fmt.Sprintf("read peer credentials: %v", err)}
 	}
-	if cred.UID == 0 {
-		return caller{cred: cred, allowed: true}
+	who := tunnel.UnixCaller(cred.UID)
+	if who.Admin {
+		return caller{cred: cred, allowed: true, who: who}
 	}
 	group := a.Group
 	if group == "" {
@@ -98,7 +105,7 @@ func (a *Access) check(c net.Conn) caller {
 		return caller{cred: cred, reason: fmt.Sprintf("look up group %s: %v", group, err)}
 	}
 	if cred.GID == gid || slices.Contains(cred.Groups, gid) {
-		return caller{cred: cred, allowed: true}
+		return caller{cred: cred, allowed: true, who: who}
 	}
 	return caller{cred: cred, reason: "not root and not in group " + group}
 }
@@ -119,8 +126,9 @@ func (a *Access) checkToken(c net.Conn) caller {
 	if group == "" {
 		group = Group
 	}
+	who := tunnel.Caller{ID: tok.User, Admin: tokenIsAdmin(tok)}
 	if ok, _ := tokenVerdict(tok, group, "", nil); ok {
-		return caller{cred: tok, allowed: true}
+		return caller{cred: tok, allowed: true, who: who}
 	}
 	lookup := a.LookupGroupSID
 	if lookup == nil {
@@ -131,7 +139,14 @@ func (a *Access) checkToken(c net.Conn) caller {
 		sid = ""
 	}
 	ok, reason := tokenVerdict(tok, group, sid, err)
-	return caller{cred: tok, allowed: ok, reason: reason}
+	return caller{cred: tok, allowed: ok, reason: reason, who: who}
+}
+
+// tokenIsAdmin is the administrator tier of the token rule: LocalSystem,
+// or an administrator whose token is elevated. tokenVerdict admits both
+// without the group.
+func tokenIsAdmin(t Token) bool {
+	return t.User != "" && (t.User == sidLocalSystem || (t.Elevated && slices.Contains(t.Groups, sidAdministrators)))
 }
 
 func lookupGroupID(name string) (uint32, error) {

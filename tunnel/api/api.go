@@ -3,10 +3,12 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel"
 )
 
@@ -30,7 +32,24 @@ const (
 	CodeUnsupported      = "unsupported"
 	CodeBadRequest       = "bad_request"
 	CodeInternal         = "internal"
+	// CodeNotOwner: a group member asked to change, delete or export a
+	// tunnel another user imported.
+	CodeNotOwner = "not_owner"
+	// CodeNeedAdmin: a group member's config uses what only an
+	// administrator may set (scripts, FwMark, a system routing table, a
+	// port below 1024), or its scripts were not written by one.
+	CodeNeedAdmin = "need_admin"
+	// CodeQuota: a group member's import would exceed its quota.
+	CodeQuota = "quota_exceeded"
 )
+
+// memberHints are what a group member refused by the access model is
+// told to do, by code, in this OS's words.
+var memberHints = map[string]string{
+	CodeNotOwner:  hints.Current().NotOwner,
+	CodeNeedAdmin: hints.Current().AdminImport,
+	CodeQuota:     hints.Current().Quota,
+}
 
 // Error is an error answer of the API. Errors compare equal under
 // errors.Is when their codes are equal.
@@ -89,12 +108,22 @@ func toError(err error) (*Error, int) {
 		code = CodeScriptsDisabled
 	case errors.Is(err, tunnel.ErrBadOptions):
 		code = CodeBadRequest
+	case errors.Is(err, tunnel.ErrNotOwner):
+		code = CodeNotOwner
+	case errors.Is(err, tunnel.ErrNeedAdmin):
+		code = CodeNeedAdmin
+	case errors.Is(err, tunnel.ErrQuota):
+		code = CodeQuota
 	case errors.Is(err, tunnel.ErrUnsupported):
 		code = CodeUnsupported
 	case errors.Is(err, config.ErrNotConfig):
 		code = CodeBadConfig
 	}
-	return &Error{Code: code, Message: err.Error()}, statusOf(code)
+	msg := err.Error()
+	if hint := memberHints[code]; hint != "" {
+		msg += ": " + hint
+	}
+	return &Error{Code: code, Message: msg}, statusOf(code)
 }
 
 func statusOf(code string) int {
@@ -107,7 +136,7 @@ func statusOf(code string) int {
 		return http.StatusBadRequest
 	case CodeBadConfig:
 		return http.StatusUnprocessableEntity
-	case CodeScriptsDisabled, CodePermissionDenied:
+	case CodeScriptsDisabled, CodePermissionDenied, CodeNotOwner, CodeNeedAdmin, CodeQuota:
 		return http.StatusForbidden
 	case CodeUnsupported:
 		return http.StatusNotImplemented
@@ -154,6 +183,10 @@ type TunnelJSON struct {
 	// AllowLANAvailable: this system can keep the LAN reachable under
 	// the kill switch.
 	AllowLANAvailable bool `json:"allow_lan_available,omitempty"`
+	// Owner names who imported the tunnel: "an administrator", "a member
+	// (uid 1000)", a Windows SID; "" when it was stored before wgdesk
+	// recorded it (then only administrators may change it).
+	Owner string `json:"owner,omitempty"`
 }
 
 // OptionsJSON is the body of PUT /v1/tunnels/{name}/options and the
@@ -199,6 +232,45 @@ type WarningJSON struct {
 type ImportRequest struct {
 	Name   string `json:"name"`
 	Config string `json:"config"` // wg-quick text
+}
+
+// decodeImport reads the body of POST /v1/tunnels: one JSON object with
+// only the known fields, nothing after it.
+func decodeImport(r io.Reader) (ImportRequest, error) {
+	var req ImportRequest
+	if err := decodeStrict(r, &req); err != nil {
+		return ImportRequest{}, &Error{Code: CodeBadRequest, Message: "read import request: " + err.Error()}
+	}
+	if req.Name == "" {
+		return ImportRequest{}, &Error{Code: CodeBadName, Message: "the tunnel needs a name"}
+	}
+	return req, nil
+}
+
+// decodeOptions reads the body of PUT /v1/tunnels/{name}/options.
+func decodeOptions(r io.Reader) (OptionsJSON, error) {
+	var req OptionsJSON
+	if err := decodeStrict(r, &req); err != nil {
+		return OptionsJSON{}, &Error{Code: CodeBadRequest, Message: "read options request: " + err.Error()}
+	}
+	return req, nil
+}
+
+// decodeStrict decodes one JSON value into v, refusing unknown fields
+// and anything but white space after it.
+func decodeStrict(r io.Reader, v any) error {
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		if err == nil {
+			err = errors.New("more than one JSON value")
+		}
+		return err
+	}
+	return nil
 }
 
 // ImportResponse answers POST /v1/tunnels.

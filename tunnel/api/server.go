@@ -154,15 +154,9 @@ func (s *server) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
-	var req ImportRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.fail(w, r, &Error{Code: CodeBadRequest, Message: "read import request: " + err.Error()})
-		return
-	}
-	if req.Name == "" {
-		s.fail(w, r, &Error{Code: CodeBadName, Message: "the tunnel needs a name"})
+	req, err := decodeImport(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	// Parse again here: the service trusts no client's validation.
@@ -171,7 +165,7 @@ func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, fmt.Errorf("config for %s: %w", req.Name, err))
 		return
 	}
-	if err := s.svc.Import(req.Name, cfg); err != nil {
+	if err := s.svc.ImportAs(callerOf(r).who, req.Name, cfg); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -211,22 +205,20 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f f
 }
 
 // setOptions stores a tunnel's options; the service applies them to an
-// active tunnel at once. Every caller the connection check allows may,
-// as for up and down: the kill switch is the user's to choose.
+// active tunnel at once. Administrators and the member who imported the
+// tunnel may (see tunnel.Caller).
 func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
 	name, ok := s.pathName(w, r)
 	if !ok {
 		return
 	}
-	var req OptionsJSON
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4096))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.fail(w, r, &Error{Code: CodeBadRequest, Message: "read options request: " + err.Error()})
+	req, err := decodeOptions(http.MaxBytesReader(w, r.Body, 4096))
+	if err != nil {
+		s.fail(w, r, err)
 		return
 	}
 	s.opts.Logger.Verbose("options of %q (kill switch %q, allow lan %v) requested by %s", name, req.KillSwitch, req.AllowLAN, callerOf(r).cred)
-	if err := s.svc.SetOptions(r.Context(), name, req.Options()); err != nil {
+	if err := s.svc.SetOptionsAs(r.Context(), callerOf(r).who, name, req.Options()); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -243,7 +235,7 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := s.svc.Delete(name); err != nil {
+	if err := s.svc.DeleteAs(callerOf(r).who, name); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -251,13 +243,14 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// config is the one answer that carries a private key.
+// config is the one answer that carries a private key: for
+// administrators and the member who imported the tunnel.
 func (s *server) config(w http.ResponseWriter, r *http.Request) {
 	name, ok := s.pathName(w, r)
 	if !ok {
 		return
 	}
-	cfg, err := s.svc.Config(name)
+	cfg, err := s.svc.ConfigAs(callerOf(r).who, name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -331,6 +324,9 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		KillSwitch:        info.KillSwitch,
 		KillSwitchActive:  info.KillSwitchActive(),
 		AllowLANAvailable: info.AllowLANAvailable,
+	}
+	if info.Owner != nil {
+		t.Owner = info.Owner.String()
 	}
 	for _, p := range info.Peers {
 		t.Peers = append(t.Peers, PeerJSON{
