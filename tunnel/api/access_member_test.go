@@ -79,6 +79,11 @@ type userView struct {
 
 func serveAs(t *testing.T, svc tunnel.Service, cred Cred) userView {
 	t.Helper()
+	return serveWith(t, svc, credAccess(cred, nil))
+}
+
+func serveWith(t *testing.T, svc tunnel.Service, access *Access) userView {
+	t.Helper()
 	dir, err := os.MkdirTemp("", "wgdesk-api-")
 	if err != nil {
 		t.Fatal(err)
@@ -94,7 +99,7 @@ func serveAs(t *testing.T, svc tunnel.Service, cred Cred) userView {
 	go func() {
 		done <- Serve(ctx, ln, svc, Options{
 			Logger: Logger{Errorf: t.Logf},
-			Access: credAccess(cred, nil),
+			Access: access,
 			// wg-quick text: an unredacted key would show in base64.
 			ConfigJSON: func(c *config.Config) any { return string(c.Marshal()) },
 		})
@@ -380,5 +385,46 @@ func TestTokenIsAdmin(t *testing.T) {
 		if got := tokenIsAdmin(tt.tok); got != tt.admin {
 			t.Errorf("%v: admin %v, want %v", tt.tok, got, tt.admin)
 		}
+	}
+}
+
+// On Windows the tier comes from the pipe client's token: LocalSystem and
+// elevated administrators are administrators, members are told apart by
+// their user SID.
+func TestMemberTierByToken(t *testing.T) {
+	const groupSID = "S-1-5-21-7-7-7-1010"
+	m := newManager(t)
+	views := map[string]userView{}
+	for name, tok := range map[string]Token{
+		"admin": {User: "S-1-5-21-7-7-7-500", Groups: []string{sidAdministrators}, Elevated: true},
+		// The same administrator without elevation is a member only.
+		"admin-filtered": {User: "S-1-5-21-7-7-7-500", Groups: []string{sidAdministrators, groupSID}},
+		"carol":          {User: "S-1-5-21-7-7-7-1001", Groups: []string{groupSID}},
+		"dave":           {User: "S-1-5-21-7-7-7-1002", Groups: []string{groupSID}},
+	} {
+		tok := tok
+		views[name] = serveWith(t, m, &Access{
+			PeerToken:      func(net.Conn) (Token, error) { return tok, nil },
+			LookupGroupSID: func(string) (string, error) { return groupSID, nil },
+		})
+	}
+	ctx := context.Background()
+	keys := newTestKeys(t)
+	if _, err := views["carol"].client.Import(ctx, "carol", keys.config()); err != nil {
+		t.Fatal(err)
+	}
+	_, err := views["dave"].client.Config(ctx, "carol")
+	refusedWith(t, "dave's export of carol's", err, CodeNotOwner, hints.Current().NotOwner)
+	if _, err := views["admin"].client.Config(ctx, "carol"); err != nil {
+		t.Errorf("the elevated administrator's export: %v", err)
+	}
+	withMark := strings.Replace(keys.config(), "[Interface]\n", "[Interface]\nFwMark = 7\n", 1)
+	_, err = views["admin-filtered"].client.Import(ctx, "marked", withMark)
+	refusedWith(t, "a filtered administrator's FwMark", err, CodeNeedAdmin, hints.Current().AdminImport)
+	if _, err := views["admin"].client.Import(ctx, "marked", withMark); err != nil {
+		t.Errorf("the elevated administrator's FwMark: %v", err)
+	}
+	if got, err := views["carol"].client.Get(ctx, "carol"); err != nil || got.Owner != "a member (S-1-5-21-7-7-7-1001)" {
+		t.Errorf("carol's tunnel: owner %q, %v", got.Owner, err)
 	}
 }
