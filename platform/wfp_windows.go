@@ -352,8 +352,23 @@ func (e *wfpEngine) replaceLocked(fs []wfpFilter) error {
 func (e *wfpEngine) addFilterLocked(f wfpFilter) (uint64, error) {
 	var pin runtime.Pinner
 	defer pin.Unpin()
+	filter, err := e.marshalFilter(&pin, f)
+	if err != nil {
+		return 0, err
+	}
+	id := new(uint64)
+	pin.Pin(id)
+	if err := wfpCall("FwpmFilterAdd0", procFwpmFilterAdd0, e.handle, uintptr(unsafe.Pointer(filter)), 0, uintptr(unsafe.Pointer(id))); err != nil {
+		return 0, err
+	}
+	return *id, nil
+}
+
+// marshalFilter builds f as FWPM_FILTER0 in our sublayer, pinned with pin
+// with everything it points to.
+func (e *wfpEngine) marshalFilter(pin *runtime.Pinner, f wfpFilter) (*fwpmFilter0, error) {
 	filter := &fwpmFilter0{
-		displayData: fwpmDisplayData0{name: wfpString(&pin, "wgdesk: "+f.Name), description: wfpString(&pin, f.line())},
+		displayData: fwpmDisplayData0{name: wfpString(pin, "wgdesk: "+f.Name), description: wfpString(pin, f.line())},
 		providerKey: &e.provider,
 		layerKey:    wfpLayerKey(f.Layer),
 		subLayerKey: e.sublayer,
@@ -370,8 +385,8 @@ func (e *wfpEngine) addFilterLocked(f wfpFilter) (uint64, error) {
 		conds := make([]fwpmFilterCondition0, len(f.Conditions))
 		for i, c := range f.Conditions {
 			var err error
-			if conds[i], err = e.id.condition(&pin, c); err != nil {
-				return 0, err
+			if conds[i], err = e.id.condition(pin, c); err != nil {
+				return nil, err
 			}
 		}
 		pin.Pin(&conds[0])
@@ -380,12 +395,7 @@ func (e *wfpEngine) addFilterLocked(f wfpFilter) (uint64, error) {
 	}
 	pin.Pin(&e.provider)
 	pin.Pin(filter)
-	id := new(uint64)
-	pin.Pin(id)
-	if err := wfpCall("FwpmFilterAdd0", procFwpmFilterAdd0, e.handle, uintptr(unsafe.Pointer(filter)), 0, uintptr(unsafe.Pointer(id))); err != nil {
-		return 0, err
-	}
-	return *id, nil
+	return filter, nil
 }
 
 func wfpLayerKey(l wfpLayer) windows.GUID {

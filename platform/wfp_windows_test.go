@@ -204,6 +204,22 @@ func underWine() bool {
 	return windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil
 }
 
+// wfpTestIdentity is an identity for tests: the process's user SID, and an
+// app ID made in Go (the form FwpmGetAppIdFromFileName0 returns: the
+// exe's device path in UTF-16 with its NUL).
+func wfpTestIdentity() (wfpIdentity, error) {
+	u, err := windows.GetCurrentProcessToken().GetTokenUser()
+	if err != nil {
+		return wfpIdentity{}, err
+	}
+	sd, err := wfpMatchSD(u.User.Sid)
+	if err != nil {
+		return wfpIdentity{}, err
+	}
+	name := windows.StringToUTF16(`\device\harddiskvolume1\wgdesk.exe`)
+	return wfpIdentity{appID: &fwpByteBlob{size: uint32(2 * len(name)), data: (*byte)(unsafe.Pointer(&name[0]))}, sd: sd}, nil
+}
+
 // TestWFPEngine drives the whole engine, with the test process's user
 // SID in place of the service SID: open, put plans in force, replace
 // them, close. On Windows it would really block this machine's network
@@ -228,12 +244,7 @@ func TestWFPEngine(t *testing.T) {
 		}
 		// Wine 8 lacks FwpmGetAppIdFromFileName0 (calling it aborts
 		// the process); an app ID of our own stands in.
-		sd, err := wfpMatchSD(u.User.Sid)
-		if err != nil {
-			return wfpIdentity{}, err
-		}
-		name := windows.StringToUTF16(`\device\harddiskvolume1\wgdesk.exe`)
-		return wfpIdentity{appID: &fwpByteBlob{size: uint32(2 * len(name)), data: (*byte)(unsafe.Pointer(&name[0]))}, sd: sd}, nil
+		return wfpTestIdentity()
 	}}
 	home := winFirewallPlan{Interface: "home", LUID: 1, FullIPv4: true, FullIPv6: true,
 		DNS: []netip.Addr{netip.MustParseAddr("192.168.100.1"), netip.MustParseAddr("fd00:100::1")}}
@@ -268,5 +279,64 @@ func TestWFPEngine(t *testing.T) {
 	}
 	if err := e.set(nil); err != nil || e.handle != 0 || e.filters != nil || e.id.appID != nil {
 		t.Errorf("after close: %v, handle %#x, filters %v", err, e.handle, e.filters)
+	}
+}
+
+// TestWFPMarshalFilters marshals every filter of a dual-stack plan with
+// Allow LAN as FwpmFilterAdd0 would get it, and checks each against its
+// spec: layer, sublayer, weight, action, the hard flag and every
+// condition's key.
+func TestWFPMarshalFilters(t *testing.T) {
+	id, err := wfpTestIdentity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &wfpEngine{id: id}
+	e.provider, _ = windows.GenerateGUID()
+	e.sublayer, _ = windows.GenerateGUID()
+	keys := map[wfpField]windows.GUID{
+		wfpAppID: fwpmConditionALEAppID, wfpServiceSID: fwpmConditionALEUserID, wfpLoopback: fwpmConditionFlags,
+		wfpInterface: fwpmConditionIPLocalInterface, wfpProtocol: fwpmConditionIPProtocol,
+		wfpLocalPort: fwpmConditionIPLocalPort, wfpRemotePort: fwpmConditionIPRemotePort,
+		wfpICMPType: fwpmConditionIPLocalPort, wfpICMPCode: fwpmConditionIPRemotePort,
+		wfpRemoteAddr: fwpmConditionIPRemoteAddress, wfpLocalAddr: fwpmConditionIPLocalAddress,
+	}
+	layers := map[wfpLayer]windows.GUID{wfpConnectV4: fwpmLayerALEAuthConnectV4, wfpRecvV4: fwpmLayerALEAuthRecvAcceptV4,
+		wfpConnectV6: fwpmLayerALEAuthConnectV6, wfpRecvV6: fwpmLayerALEAuthRecvAcceptV6}
+
+	plan := winFirewallPlan{Interface: "home", LUID: 99, FullIPv4: true, FullIPv6: true, AllowLAN: true,
+		DNS: []netip.Addr{netip.MustParseAddr("192.168.100.1"), netip.MustParseAddr("fd00:100::1")},
+		LAN: []netip.Prefix{netip.MustParsePrefix("192.168.1.0/24"), netip.MustParsePrefix("2001:db8:1::/64")}}
+	fs := wfpFilters([]winFirewallPlan{plan})
+	for _, f := range fs {
+		var pin runtime.Pinner
+		m, err := e.marshalFilter(&pin, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f.line(), err)
+		}
+		wantAction := uint32(fwpActionBlock)
+		if f.Permit {
+			wantAction = fwpActionPermit
+		}
+		hard := m.flags&fwpmFilterFlagClearActionRight != 0
+		if m.layerKey != layers[f.Layer] || m.subLayerKey != e.sublayer || *m.providerKey != e.provider ||
+			m.weight != (fwpValue0{fwpUint8, uintptr(f.Weight)}) || m.action.typ != wantAction || hard != f.Hard ||
+			int(m.numFilterConditions) != len(f.Conditions) || windows.UTF16PtrToString(m.displayData.name) != "wgdesk: "+f.Name {
+			t.Errorf("%s: marshalled as %+v", f.line(), m)
+		}
+		if len(f.Conditions) > 0 {
+			conds := unsafe.Slice(m.filterCondition, m.numFilterConditions)
+			for i, c := range f.Conditions {
+				if conds[i].fieldKey != keys[c.Field] {
+					t.Errorf("%s: condition %d (%s) has key %v", f.line(), i, c, conds[i].fieldKey)
+				}
+			}
+		} else if m.filterCondition != nil {
+			t.Errorf("%s: conditions without any", f.line())
+		}
+		pin.Unpin()
+	}
+	if len(fs) < 40 {
+		t.Errorf("only %d filters", len(fs))
 	}
 }
