@@ -19,7 +19,8 @@ package platform
 //   - Weights, highest first (WFP takes FWP_UINT8 weights 0..15 and spreads
 //     them over the sublayer's range):
 //     15 the service process (its app ID and its service SID), hard; and
-//     DNS to the tunnels' servers;
+//     DNS to the tunnels' servers (inside a tunnel whose config names
+//     none: to any server);
 //     14 block DNS (udp/tcp 53) to everyone else, inside a tunnel too, so
 //     neither the uplink's resolver (reachable with Allow LAN) nor
 //     any other server gets a query;
@@ -219,30 +220,41 @@ func wfpFilters(plans []winFirewallPlan) []wfpFilter {
 	each(wfpAllLayers, wfpFilter{Name: "permit the wgdesk service", Weight: wfpWeightService, Permit: true, Hard: true,
 		Conditions: []wfpCondition{{Field: wfpAppID}, {Field: wfpServiceSID}}})
 
-	// DNS: to the servers of every plan, and nowhere else.
+	// DNS: to the servers of every plan, and nowhere else. A plan that
+	// names no servers lets DNS pass inside its tunnel, to any server,
+	// and nowhere else either: with Allow LAN the uplink's resolver (the
+	// home router) is on the LAN, and the block below keeps queries from
+	// it.
+	dnsProto := []wfpCondition{wfpNum(wfpRemotePort, 53), wfpNum(wfpProtocol, ipProtoUDP), wfpNum(wfpProtocol, ipProtoTCP)}
 	var dns []netip.Addr
+	var dnsAnywhere []uint64
 	for _, p := range plans {
 		dns = append(dns, p.DNS...)
+		if len(p.DNS) == 0 {
+			dnsAnywhere = append(dnsAnywhere, p.LUID)
+		}
 	}
 	dns = uniqueSorted(dns, netip.Addr.Unmap, netip.Addr.Compare)
-	if len(dns) > 0 {
-		dnsProto := []wfpCondition{wfpNum(wfpRemotePort, 53), wfpNum(wfpProtocol, ipProtoUDP), wfpNum(wfpProtocol, ipProtoTCP)}
-		for _, fam := range []struct {
-			layers []wfpLayer
-			is4    bool
-		}{{wfpV4Layers, true}, {wfpV6Layers, false}} {
-			conds := slices.Clone(dnsProto)
-			for _, d := range dns {
-				if d.Is4() == fam.is4 {
-					conds = append(conds, wfpAddr(wfpRemoteAddr, d))
-				}
-			}
-			if len(conds) > len(dnsProto) {
-				each(fam.layers, wfpFilter{Name: "permit dns to the tunnel's servers", Weight: wfpWeightDNS, Permit: true, Conditions: conds})
+	for _, fam := range []struct {
+		layers []wfpLayer
+		is4    bool
+	}{{wfpV4Layers, true}, {wfpV6Layers, false}} {
+		conds := slices.Clone(dnsProto)
+		for _, d := range dns {
+			if d.Is4() == fam.is4 {
+				conds = append(conds, wfpAddr(wfpRemoteAddr, d))
 			}
 		}
-		each(wfpAllLayers, wfpFilter{Name: "block dns to other servers", Weight: wfpWeightDNSBlock, Conditions: dnsProto})
+		if len(conds) > len(dnsProto) {
+			each(fam.layers, wfpFilter{Name: "permit dns to the tunnel's servers", Weight: wfpWeightDNS, Permit: true, Conditions: conds})
+		}
 	}
+	slices.Sort(dnsAnywhere)
+	for _, luid := range slices.Compact(dnsAnywhere) {
+		each(wfpAllLayers, wfpFilter{Name: "permit dns inside a tunnel that names no servers", Weight: wfpWeightDNS, Permit: true,
+			Conditions: append([]wfpCondition{wfpNum(wfpInterface, luid)}, dnsProto...)})
+	}
+	each(wfpAllLayers, wfpFilter{Name: "block dns to other servers", Weight: wfpWeightDNSBlock, Conditions: dnsProto})
 
 	each(wfpAllLayers, wfpFilter{Name: "permit loopback", Weight: wfpWeightLoopback, Permit: true,
 		Conditions: []wfpCondition{{Field: wfpLoopback}}})

@@ -215,6 +215,23 @@ func TestWFPFiltersDecide(t *testing.T) {
 	}
 }
 
+// TestWFPFiltersNoDNSServers: a config without DNS servers lets queries
+// pass inside its tunnel only; Allow LAN does not open the router's
+// resolver.
+func TestWFPFiltersNoDNSServers(t *testing.T) {
+	p := wfpTestPlan(t, []string{"0.0.0.0/0"}, true)
+	p.DNS = nil
+	fs := wfpFilters([]winFirewallPlan{p})
+	inside := wfpFlow{layer: wfpConnectV4, luid: luidTunnel, proto: ipProtoUDP, remote: netip.MustParseAddr("8.8.8.8"), rport: 53}
+	router := wfpFlow{layer: wfpConnectV4, luid: luidEthernet, proto: ipProtoUDP, remote: netip.MustParseAddr("192.168.1.1"), rport: 53}
+	if ok, by := decide(fs, inside); !ok {
+		t.Errorf("dns inside the tunnel blocked by %q", by)
+	}
+	if ok, by := decide(fs, router); ok {
+		t.Errorf("dns to the router permitted by %q", by)
+	}
+}
+
 // TestWFPFiltersTwoTunnels: each tunnel's traffic passes, DNS to either's
 // servers, and the LAN only when both allow it.
 func TestWFPFiltersTwoTunnels(t *testing.T) {
