@@ -48,6 +48,12 @@ func TestWFPFiltersGolden(t *testing.T) {
 		{"wfp_dual_stack_lan", func(t *testing.T) []winFirewallPlan {
 			return []winFirewallPlan{wfpTestPlan(t, []string{"0.0.0.0/0", "::/0"}, true)}
 		}},
+		// A config without DNS servers: DNS inside the tunnel only.
+		{"wfp_ipv4_only_lan_no_dns", func(t *testing.T) []winFirewallPlan {
+			p := wfpTestPlan(t, []string{"0.0.0.0/0"}, true)
+			p.DNS = nil
+			return []winFirewallPlan{p}
+		}},
 		// Two kill-switched tunnels: home allows the LAN, office does
 		// not, so the LAN stays blocked.
 		{"wfp_two_tunnels", func(t *testing.T) []winFirewallPlan {
