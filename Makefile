@@ -126,15 +126,17 @@ deps-gui:
 	$(call apt_install,$(GUI_DEBS) $(GUI_TEST_DEBS))
 
 # Builds wgdesk and starts it. On a desktop (DISPLAY or WAYLAND_DISPLAY set)
-# that is the app, as root, which runs the tunnel service in its own process
-# while no service is installed; without a display, the service in the
-# foreground, driven by the command line from another terminal
-# (sudo bin/wgdesk import my-router.conf).
+# packaging/run.sh starts the tunnel service as root in the background
+# (unless one runs already), the app as you (never as root, unless you are
+# logged in as root), and stops the service when the app quits; without a
+# display, the service in the foreground, driven by the command line from
+# another terminal (sudo bin/wgdesk import my-router.conf).
 run: deps-run build
 	$(SUDO) mkdir -p /var/lib/wgdesk
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
 		$(SUDO) env LANG="$${LANG:-C.UTF-8}" DISPLAY="$$DISPLAY" WAYLAND_DISPLAY="$$WAYLAND_DISPLAY" XDG_RUNTIME_DIR="$$XDG_RUNTIME_DIR" \
-			XAUTHORITY="$${XAUTHORITY:-$$HOME/.Xauthority}" DBUS_SESSION_BUS_ADDRESS="$$DBUS_SESSION_BUS_ADDRESS" $(BIN); \
+			XAUTHORITY="$${XAUTHORITY:-$$HOME/.Xauthority}" DBUS_SESSION_BUS_ADDRESS="$$DBUS_SESSION_BUS_ADDRESS" \
+			packaging/run.sh $(BIN) $(SERVICE_BIN); \
 	else \
 		echo "no display: starting the tunnel service; use $(BIN) help from another terminal"; \
 		$(SUDO) $(SERVICE_BIN) service --verbose; \
