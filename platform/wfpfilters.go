@@ -43,7 +43,12 @@ package platform
 //     interface gets its permits, DNS goes to the servers of any of them,
 //     and the LAN is permitted only when every one of them allows it (a
 //     tunnel without Allow LAN would otherwise leak to the LAN through
-//     another's permit).
+//     another's permit). A sublayer (or a session) per tunnel cannot work:
+//     each would end in its own block-all, and as a block is final across
+//     sublayers, each tunnel's block-all would cut the other tunnels.
+//   - A tunnel without the kill switch beside a kill-switched one is
+//     blocked like any other interface: nothing leaves outside the
+//     kill-switched tunnels.
 
 import (
 	"cmp"
