@@ -41,7 +41,8 @@ package platform
 //     other side of it: a killed service leaves the network open, unlike
 //     the Linux nftables table that issue #11 plans.
 //   - Allow LAN permits the subnets on-link on the uplinks (the routes
-//     without a next hop on the other interfaces), read again at every
+//     without a next hop on the interfaces other than our tunnels), read
+//     again at every
 //     Apply: after a network change (winNetwork is a Watcher) the tunnel
 //     is applied again and the filters follow the new subnets.
 //   - None of this has run on a real Windows here: Wine 8 has no filtering
