@@ -71,10 +71,16 @@ func (c Caller) checkMayChange(name string, owner *Caller) error {
 	case c.MayChange(owner):
 		return nil
 	case owner == nil:
-		return fmt.Errorf("%w: %s was stored before wgdesk recorded who imported a tunnel, so only an administrator may change it", ErrNotOwner, name)
+		return notOwnerError(name + " was stored before wgdesk recorded who imported a tunnel, so only an administrator may change it")
 	}
-	return fmt.Errorf("%w: %s was imported by %s", ErrNotOwner, name, owner)
+	return notOwnerError(name + " was imported by " + owner.String())
 }
+
+// notOwnerError is an ErrNotOwner that names the owner.
+type notOwnerError string
+
+func (e notOwnerError) Error() string { return string(e) }
+func (e notOwnerError) Unwrap() error { return ErrNotOwner }
 
 // ScriptsTrusted reports whether the scripts of a config written by owner
 // may run (with --allow-scripts): only when an administrator wrote it.
@@ -110,10 +116,10 @@ const memberMinPort = 1024
 func CheckMemberConfig(cfg *config.Config) error {
 	in := cfg.Interface
 	if HasScripts(cfg) {
-		return needAdminError("PreUp, PostUp, PreDown and PostDown commands need an administrator: they run with the service's privileges")
+		return needAdminError("PreUp, PostUp, PreDown and PostDown commands need an administrator (they run with the service's privileges)")
 	}
 	if in.FwMark != 0 {
-		return needAdminError(fmt.Sprintf("FwMark %d needs an administrator: it steers other traffic by policy routing", in.FwMark))
+		return needAdminError(fmt.Sprintf("FwMark %d needs an administrator (it steers other traffic by policy routing)", in.FwMark))
 	}
 	if t := strings.TrimSpace(in.Table); t != "" {
 		switch lt := strings.ToLower(t); {
@@ -121,15 +127,15 @@ func CheckMemberConfig(cfg *config.Config) error {
 		default:
 			n, err := strconv.ParseUint(t, 10, 32)
 			if err != nil {
-				return needAdminError(fmt.Sprintf("Table %s needs an administrator: group members may use off, auto or a table number", t))
+				return needAdminError(fmt.Sprintf("Table %s needs an administrator (group members may use off, auto or a table number)", t))
 			}
 			if name, ok := reservedTables[n]; ok {
-				return needAdminError(fmt.Sprintf("Table %d (%s) needs an administrator: group members may use off, auto or a table number other than 0, 253, 254 and 255", n, name))
+				return needAdminError(fmt.Sprintf("Table %d (%s) needs an administrator (group members may use off, auto or a table number other than 0, 253, 254 and 255)", n, name))
 			}
 		}
 	}
 	if in.ListenPort != 0 && in.ListenPort < memberMinPort {
-		return needAdminError(fmt.Sprintf("ListenPort %d needs an administrator: group members may leave it out or use a port from %d up", in.ListenPort, memberMinPort))
+		return needAdminError(fmt.Sprintf("ListenPort %d needs an administrator (group members may leave it out or use a port from %d up)", in.ListenPort, memberMinPort))
 	}
 	return nil
 }

@@ -79,7 +79,7 @@ var table = map[string]Hints{
 		CreateGroup:   "create it with `sudo groupadd --system wgdesk`",
 		Install:       "wgdesk registers its service with systemd, which does not run here: start it with `sudo wgdesk service` and keep it running, or have your init system run `wgdesk service` as root",
 		NotOwner:      "only the user who imported it, or root (sudo wgdesk), may change, delete or export it",
-		AdminImport:   "remove it from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
+		AdminImport:   "remove that from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
 		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `sudo wgdesk import FILE`",
 	},
 	// launchd registration is not written yet (issue #14): the service runs
@@ -96,7 +96,7 @@ var table = map[string]Hints{
 		CreateGroup:   "create it with `sudo dseditgroup -o create wgdesk`",
 		Install:       "macOS has no wgdesk launch daemon yet (issue #14): run `sudo wgdesk service` in a terminal and keep it open",
 		NotOwner:      "only the user who imported it, or root (sudo wgdesk), may change, delete or export it",
-		AdminImport:   "remove it from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
+		AdminImport:   "remove that from the config, or ask an administrator to import the config with `sudo wgdesk import FILE`",
 		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `sudo wgdesk import FILE`",
 	},
 	// Group membership is read from the logon token, so it takes effect at
@@ -113,7 +113,7 @@ var table = map[string]Hints{
 		CreateGroup:   "create it with `net localgroup wgdesk /add` in a terminal opened with Run as administrator",
 		Install:       "in a terminal opened with Run as administrator, run `wgdesk service install`",
 		NotOwner:      "only the user who imported it, or an administrator (a terminal opened with Run as administrator), may change, delete or export it",
-		AdminImport:   "remove it from the config, or ask an administrator to import the config with `wgdesk import FILE` in a terminal opened with Run as administrator",
+		AdminImport:   "remove that from the config, or ask an administrator to import the config with `wgdesk import FILE` in a terminal opened with Run as administrator",
 		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one with `wgdesk import FILE` in a terminal opened with Run as administrator",
 	},
 	// Any other OS: root and a terminal, nothing more specific.
@@ -129,7 +129,7 @@ var table = map[string]Hints{
 		CreateGroup:   "create it with your system's group tool",
 		Install:       "wgdesk cannot register its service on this system: run `wgdesk service` as root in a terminal",
 		NotOwner:      "only the user who imported it, or root, may change, delete or export it",
-		AdminImport:   "remove it from the config, or ask an administrator to import the config with `wgdesk import FILE` as root",
+		AdminImport:   "remove that from the config, or ask an administrator to import the config with `wgdesk import FILE` as root",
 		Quota:         "delete tunnels you no longer use with `wgdesk delete NAME`, or ask an administrator to import this one as root",
 	},
 }
