@@ -22,4 +22,13 @@
 // Every other caller gets permission_denied on every endpoint but
 // /v1/version. Platforms without a credential source refuse everyone, and
 // so does any failure to learn who calls (fail closed).
+//
+// Admitted callers come in two tiers (tunnel.Caller). Administrators
+// (root; LocalSystem or an elevated administrator on Windows) may do
+// everything. Members of wgdesk list tunnels, switch any of them on and
+// off, and read events and the log, none of which carries a key; they may
+// import within a quota, and import, delete, export (GET .../config) and
+// set options only for tunnels they imported themselves. Their configs may
+// not hold scripts, FwMark, a system routing table or a ListenPort below
+// 1024. Refusals carry not_owner, need_admin or quota_exceeded and a hint.
 package api
