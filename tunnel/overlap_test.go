@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -232,6 +233,8 @@ func TestManagerLockWaitHonoursContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.mu.Lock() // a slow holder
+	unlock := sync.OnceFunc(m.mu.Unlock)
+	defer unlock() // also when the test fails, so that its cleanup can run
 	for _, call := range []struct {
 		op string
 		f  func(context.Context, string) error
@@ -249,7 +252,7 @@ func TestManagerLockWaitHonoursContext(t *testing.T) {
 			t.Fatalf("%s still waits for the lock after its context was cancelled", call.op)
 		}
 	}
-	m.mu.Unlock()
+	unlock()
 	if err := m.Up(context.Background(), "home"); err != nil {
 		t.Fatal(err)
 	}
