@@ -35,11 +35,11 @@ type pipeListener struct {
 
 	acceptMu sync.Mutex // one Accept at a time
 
-	mu        sync.Mutex
-	next      windows.Handle // the waiting instance; 0 after Close
-	cancel    windows.Handle // event Close sets to end a waiting Accept
-	accepting bool           // an Accept waits on next
-	closed    bool
+	mu         sync.Mutex
+	next       windows.Handle // the waiting instance; 0 after Close
+	cancel     windows.Handle // event Close sets to end a waiting Accept
+	acceptDone chan struct{}  // while an Accept waits on next: closed once it let go
+	closed     bool
 }
 
 // listenPipe creates the first instance of the pipe at path.
@@ -89,7 +89,8 @@ func (l *pipeListener) Accept() (net.Conn, error) {
 			return nil, net.ErrClosed
 		}
 		h := l.next
-		l.accepting = true
+		done := make(chan struct{})
+		l.acceptDone = done
 		l.mu.Unlock()
 
 		err := connectPipe(h, l.cancel)
@@ -99,18 +100,20 @@ func (l *pipeListener) Accept() (net.Conn, error) {
 		}
 
 		l.mu.Lock()
-		l.accepting = false
+		l.acceptDone = nil
 		if l.closed {
-			cancel := l.cancel
-			l.next, l.cancel = 0, 0
-			l.mu.Unlock()
+			// Close waits on done: the name is free when it returns.
 			windows.CloseHandle(h)
-			windows.CloseHandle(cancel)
+			windows.CloseHandle(l.cancel)
 			if next != 0 {
 				windows.CloseHandle(next)
 			}
+			l.next, l.cancel = 0, 0
+			close(done)
+			l.mu.Unlock()
 			return nil, net.ErrClosed
 		}
+		close(done)
 		switch {
 		case err == nil:
 			l.next = next
@@ -159,20 +162,24 @@ func connectPipe(h, cancel windows.Handle) error {
 	return windows.GetOverlappedResult(h, &ov, &n, true)
 }
 
-// Close stops Accept and closes the waiting instance; connections already
-// accepted stay open.
+// Close stops Accept and closes the waiting instance before it returns, so
+// that the pipe's name is free for a new listener at once; connections
+// already accepted stay open.
 func (l *pipeListener) Close() error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return nil
 	}
 	l.closed = true
-	if l.accepting {
+	if done := l.acceptDone; done != nil {
 		// Accept closes the handles once its wait has ended.
 		windows.SetEvent(l.cancel)
+		l.mu.Unlock()
+		<-done
 		return nil
 	}
+	defer l.mu.Unlock()
 	err := windows.CloseHandle(l.next)
 	windows.CloseHandle(l.cancel)
 	l.next, l.cancel = 0, 0

@@ -165,6 +165,13 @@ func TestPipeListenerClose(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// The name is free as soon as Close returns (a service restarted
+	// in place listens again at once).
+	l2, err := listenPipe(path, sd)
+	if err != nil {
+		t.Fatalf("listen right after Close: %v", err)
+	}
+	l2.Close()
 	select {
 	case err := <-done:
 		if !errors.Is(err, net.ErrClosed) {
@@ -176,12 +183,6 @@ func TestPipeListenerClose(t *testing.T) {
 	if _, err := l.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Errorf("second Accept after Close: %v", err)
 	}
-	// The name is free again.
-	l2, err := listenPipe(path, sd)
-	if err != nil {
-		t.Fatalf("listen after Close: %v", err)
-	}
-	l2.Close()
 }
 
 func TestPipeConnDeadline(t *testing.T) {
