@@ -77,37 +77,51 @@ func deleteatOverlay(dir string) (string, error) {
 	return overlay, os.WriteFile(overlay, []byte(js), 0o644)
 }
 
-// runPackageTests builds one package's test binary for Windows and runs it
-// under Wine: the listed tests skipped by name, then the listed tests alone
-// to see they still fail.
-func runPackageTests(ctx context.Context, w *wine, root, outDir, overlay, pkg string, listed []skipEntry) pkgVerdict {
+// builtTest is a package's Windows test binary, or why it did not build.
+type builtTest struct {
+	pkg, exe string
+	err      error
+}
+
+// buildTests builds the packages' test binaries one after the other and
+// hands each over as soon as it is linked, so that the next one builds
+// while Wine runs the last.
+func buildTests(ctx context.Context, root, outDir, overlay string, pkgs []string) <-chan builtTest {
+	ch := make(chan builtTest, 1)
+	go func() {
+		defer close(ch)
+		for _, pkg := range pkgs {
+			b := builtTest{pkg: pkg, exe: filepath.Join(outDir, strings.NewReplacer("/", "-", ".", "root").Replace(pkg)+".test.exe")}
+			cmd := exec.CommandContext(ctx, "go", "test", "-c", "-overlay", overlay, "-o", b.exe, "./"+pkg)
+			cmd.Dir = root
+			cmd.Env = windowsEnv()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.err = fmt.Errorf("does not build for Windows: %v: %s", err, strings.TrimSpace(string(out)))
+			}
+			select {
+			case ch <- b:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// runPackageTests runs one package's Windows test binary under Wine: the
+// listed tests skipped by name, then the listed tests alone to see they
+// still fail.
+func runPackageTests(ctx context.Context, w *wine, root string, b builtTest, listed []skipEntry) pkgVerdict {
+	pkg, exe := b.pkg, b.exe
 	v := pkgVerdict{Package: pkg, Listed: listed}
-	exe := filepath.Join(outDir, strings.NewReplacer("/", "-", ".", "root").Replace(pkg)+".test.exe")
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-overlay", overlay, "-o", exe, "./"+pkg)
-	build.Dir = root
-	build.Env = windowsEnv()
-	if out, err := build.CombinedOutput(); err != nil {
-		v.Problems = append(v.Problems, fmt.Sprintf("does not build for Windows: %v: %s", err, strings.TrimSpace(string(out))))
+	if b.err != nil {
+		v.Problems = append(v.Problems, b.err.Error())
 		return v
 	}
 	if len(listed) == 1 && listed[0].Test == wholePackage {
 		return v
 	}
 	dir := filepath.Join(root, pkg)
-
-	list := w.command(ctx, exe, "-test.list", ".")
-	list.Dir = dir
-	out, err := list.Output()
-	if err != nil {
-		v.Problems = append(v.Problems, fmt.Sprintf("cannot list its tests under Wine: %v: %s", err, lastLines(strings.Split(string(out), "\n"), 5)))
-		return v
-	}
-	var known []string
-	for _, l := range strings.Split(string(out), "\n") {
-		if l = strings.TrimSpace(l); testName.MatchString(l) {
-			known = append(known, l)
-		}
-	}
 
 	args := []string{"-test.v=test2json", "-test.count=1", "-test.timeout=5m"}
 	if len(listed) > 0 {
@@ -126,7 +140,7 @@ func runPackageTests(ctx context.Context, w *wine, root, outDir, overlay, pkg st
 			return v
 		}
 	}
-	return judge(pkg, listed, known, main, recheck)
+	return judge(pkg, listed, main, recheck)
 }
 
 // runTest2JSON runs a test binary under Wine through go tool test2json.

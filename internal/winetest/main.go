@@ -193,13 +193,14 @@ func runTests(ctx context.Context, o options, w *wine, sum *summary) error {
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return err
 	}
-	for _, pkg := range pkgs {
+	for built := range buildTests(ctx, o.root, outDir, overlay, pkgs) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		pkg := built.pkg
 		t0 := time.Now()
-		v := runPackageTests(ctx, w, o.root, outDir, overlay, pkg, skipsFor(entries, pkg))
-		logf("tests: %s: %d passed, %d skipped by the list, %d failed (%s)", pkg, len(v.Passed), len(v.Listed), len(v.Failed), time.Since(t0).Round(time.Second))
+		v := runPackageTests(ctx, w, o.root, built, skipsFor(entries, pkg))
+		logf("tests: %s: %d passed, %d skipped by the list, %d failed (ran %s)", pkg, len(v.Passed), len(v.Listed), len(v.Failed), time.Since(t0).Round(time.Second))
 		sum.packages = append(sum.packages, v)
 		for _, f := range v.Failed {
 			sum.fail("tests: %s: %s fails under Wine and is not in %s", pkg, f, filepath.Base(o.skips))

@@ -104,9 +104,9 @@ func (v pkgVerdict) ok() bool {
 }
 
 // judge compares a package's run (with the listed tests skipped) and its
-// recheck (only the listed tests, which must still fail) with the list.
-// known is every top-level test the binary has (-test.list).
-func judge(pkg string, listed []skipEntry, known []string, main, recheck runResult) pkgVerdict {
+// recheck (only the listed tests, which must still fail) with the list. A
+// listed test that the recheck did not run does not exist any more.
+func judge(pkg string, listed []skipEntry, main, recheck runResult) pkgVerdict {
 	v := pkgVerdict{Package: pkg, Listed: listed}
 	v.Passed = main.named("pass")
 	v.SelfSkipped = main.named("skip")
@@ -123,13 +123,17 @@ func judge(pkg string, listed []skipEntry, known []string, main, recheck runResu
 		}
 		v.Problems = append(v.Problems, msg)
 	}
-	exists := map[string]bool{}
-	for _, name := range known {
-		exists[name] = true
+	if len(listed) > 0 && recheck.Package == "" && len(recheck.Tests) == 0 {
+		msg := "the recheck of the listed tests ended without a verdict"
+		if tail := lastLines(recheck.Output, 5); tail != "" {
+			msg += ": " + tail
+		}
+		v.Problems = append(v.Problems, msg)
+		return v
 	}
 	for _, e := range listed {
 		switch {
-		case !exists[e.Test]:
+		case recheck.Tests[e.Test] == "":
 			v.Stale = append(v.Stale, fmt.Sprintf("%s (line %d): no such test any more", e.Test, e.Line))
 		case recheck.Tests[e.Test] == "pass":
 			v.Stale = append(v.Stale, fmt.Sprintf("%s (line %d): passes under Wine now", e.Test, e.Line))

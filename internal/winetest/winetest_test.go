@@ -105,9 +105,8 @@ func TestJudge(t *testing.T) {
 	listed := []skipEntry{
 		{Test: "TestStill", Line: 1}, {Test: "TestFixed", Line: 2}, {Test: "TestGone", Line: 3}, {Test: "TestSelfSkip", Line: 4},
 	}
-	recheck := runResult{Tests: map[string]string{"TestStill": "fail", "TestFixed": "pass", "TestSelfSkip": "skip"}}
-	known := []string{"TestA", "TestB", "TestS", "TestStill", "TestFixed", "TestSelfSkip"}
-	v := judge("p", listed, known, main, recheck)
+	recheck := runResult{Tests: map[string]string{"TestStill": "fail", "TestFixed": "pass", "TestSelfSkip": "skip"}, Package: "fail"}
+	v := judge("p", listed, main, recheck)
 	if !reflect.DeepEqual(v.Passed, []string{"TestA"}) || !reflect.DeepEqual(v.SelfSkipped, []string{"TestS"}) {
 		t.Errorf("passed %v, self-skipped %v", v.Passed, v.SelfSkipped)
 	}
@@ -125,12 +124,19 @@ func TestJudge(t *testing.T) {
 	// A binary that fails with no test failing (a crash at start) is a
 	// problem, not a pass.
 	crash := runResult{Tests: map[string]string{}, Output: []string{"Exception: bcryptprimitives.dll not found"}}
-	v = judge("p", nil, nil, crash, runResult{})
+	v = judge("p", nil, crash, runResult{})
 	if len(v.Problems) != 1 || !strings.Contains(v.Problems[0], "bcryptprimitives") || v.ok() {
 		t.Errorf("crash: %+v", v)
 	}
-	if v := judge("p", nil, []string{"TestA"}, runResult{Tests: map[string]string{"TestA": "pass"}, Package: "pass"}, runResult{}); !v.ok() {
+	clean := runResult{Tests: map[string]string{"TestA": "pass"}, Package: "pass"}
+	if v := judge("p", nil, clean, runResult{}); !v.ok() {
 		t.Errorf("a clean run is not ok: %+v", v)
+	}
+	// A recheck that never ran proves nothing about the listed tests:
+	// a problem, not stale entries.
+	v = judge("p", listed[:1], clean, crash)
+	if len(v.Problems) != 1 || len(v.Stale) != 0 || v.ok() {
+		t.Errorf("crashed recheck: %+v", v)
 	}
 }
 
