@@ -18,26 +18,28 @@ import (
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 )
 
-func TestSocketArg(t *testing.T) {
-	for _, c := range []struct {
-		args []string
-		want string
-	}{
-		{nil, api.DefaultSocket},
-		{[]string{"--socket", "/tmp/a.sock"}, "/tmp/a.sock"},
-		{[]string{"--socket=/tmp/b.sock"}, "/tmp/b.sock"},
-		{[]string{"-socket", "/tmp/c.sock"}, "/tmp/c.sock"},
-		{[]string{"--socket"}, api.DefaultSocket},
-	} {
-		if got := socketArg(c.args); got != c.want {
-			t.Errorf("socketArg(%q) = %q, want %q", c.args, got, c.want)
-		}
+// The app started as root runs no tunnel service of its own, even where
+// none answers (it did until issue #10 item 13, parsing files as root in
+// the same process), and warns that it runs as root.
+func TestAppAsRootRunsNoService(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("checks what the app does when started as root; run as root")
 	}
-}
-
-func TestServiceDownOnAMissingSocket(t *testing.T) {
-	if !serviceDown(filepath.Join(t.TempDir(), "none.sock")) {
-		t.Fatal("a missing socket does not count as a service that is down")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "wgdesk")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	sock := filepath.Join(dir, "run", "wgdesk.sock")
+	cmd := exec.Command(bin, "--socket", sock)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "XDG_RUNTIME_DIR=" + dir,
+		"DISPLAY=:" + strconv.Itoa(90+os.Getpid()%800), "LANG=C.UTF-8"} // no X server listens there
+	out, _ := cmd.CombinedOutput()
+	if _, err := os.Stat(sock); err == nil || strings.Contains(string(out), "in this process") {
+		t.Errorf("the app started a tunnel service:\n%s", out)
+	}
+	if !strings.Contains(string(out), "the app runs as root") {
+		t.Errorf("no warning about running as root:\n%s", out)
 	}
 }
 
