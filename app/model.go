@@ -62,7 +62,7 @@ func (m *model) apply(ev api.EventJSON) {
 			m.tunnels = append(m.tunnels[:i], m.tunnels[i+1:]...)
 		}
 		m.forgetTraffic(ev.Tunnel.Name)
-	default: // added, state, stats: the event carries the whole tunnel
+	default: // added, state, options, stats: the event carries the tunnel
 		if ev.Tunnel == nil {
 			return
 		}
@@ -70,6 +70,11 @@ func (m *model) apply(ev api.EventJSON) {
 		v := newView(*ev.Tunnel)
 		i, ok := m.index(v.Name)
 		if ok {
+			// A stats event carries no config (api.EventJSON): the
+			// tunnel keeps the one it has, and its detail pane stays.
+			if len(v.Config) == 0 {
+				v.Config = m.tunnels[i].Config
+			}
 			if v.Cfg == nil {
 				v.Cfg = m.tunnels[i].Cfg
 			}

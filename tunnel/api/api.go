@@ -41,6 +41,9 @@ const (
 	CodeNeedAdmin = "need_admin"
 	// CodeQuota: a group member's import would exceed its quota.
 	CodeQuota = "quota_exceeded"
+	// CodeTooManyStreams: the caller, or all callers together, have the
+	// most event streams open that the service allows (Options.MaxStreams).
+	CodeTooManyStreams = "too_many_streams"
 )
 
 // memberHints are what a group member refused by the access model is
@@ -140,6 +143,8 @@ func statusOf(code string) int {
 		return http.StatusForbidden
 	case CodeUnsupported:
 		return http.StatusNotImplemented
+	case CodeTooManyStreams:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -297,7 +302,10 @@ const (
 )
 
 // EventJSON is one line of GET /v1/events. A snapshot carries Tunnels (all
-// of them); every other kind carries the one Tunnel it is about.
+// of them); every other kind carries the one Tunnel it is about. The
+// Tunnel of a stats event has no Config (the figures change, the config
+// does not): keep the one of the snapshot or of the tunnel's last other
+// event.
 type EventJSON struct {
 	Kind    string       `json:"kind"`
 	Time    time.Time    `json:"time"`

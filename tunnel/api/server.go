@@ -39,7 +39,30 @@ type Options struct {
 	// ShutdownTimeout bounds the wait for requests in flight when ctx ends
 	// (default 10s). Event streams are closed at once.
 	ShutdownTimeout time.Duration
+	// ReadTimeout bounds reading a request, body included (default
+	// 30s); IdleTimeout how long a kept-alive connection may wait for its
+	// next request (default 2 min); WriteTimeout writing an answer
+	// (default 1 min; up, down and options get changeTimeout, since
+	// scripts and name lookups may take that long). An event stream
+	// lifts the read bound once its request is read and bounds each of
+	// its writes by eventWriteTimeout, so it stays open.
+	ReadTimeout, IdleTimeout, WriteTimeout time.Duration
+	// MaxStreams bounds the open event streams of all callers (default
+	// 64), MaxStreamsPerCaller those of one account (default 8). Each
+	// costs a subscription the service fills every second.
+	MaxStreams, MaxStreamsPerCaller int
 }
+
+// Defaults of Options.
+const (
+	defaultReadTimeout         = 30 * time.Second
+	defaultIdleTimeout         = 2 * time.Minute
+	defaultWriteTimeout        = time.Minute
+	defaultMaxStreams          = 64
+	defaultMaxStreamsPerCaller = 8
+	// changeTimeout is the write bound of up, down and options.
+	changeTimeout = 10 * time.Minute
+)
 
 // maxBody bounds a request body: a config is at most 1 MiB of text, and
 // JSON escaping may double it.
@@ -55,11 +78,28 @@ func Serve(ctx context.Context, ln net.Listener, svc tunnel.Service, opts Option
 	if opts.ShutdownTimeout == 0 {
 		opts.ShutdownTimeout = 10 * time.Second
 	}
-	s := &server{svc: svc, opts: opts, closing: make(chan struct{})}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.ReadTimeout, defaultReadTimeout}, {&opts.IdleTimeout, defaultIdleTimeout}, {&opts.WriteTimeout, defaultWriteTimeout}} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
+	}
+	if opts.MaxStreams <= 0 {
+		opts.MaxStreams = defaultMaxStreams
+	}
+	if opts.MaxStreamsPerCaller <= 0 {
+		opts.MaxStreamsPerCaller = defaultMaxStreamsPerCaller
+	}
+	s := &server{svc: svc, opts: opts, closing: make(chan struct{}), streamsOf: map[string]int{}}
 	logSocketAccess(ln, opts.Logger)
 	hs := &http.Server{
 		Handler:           s.routes(),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       opts.ReadTimeout,
+		WriteTimeout:      opts.WriteTimeout,
+		IdleTimeout:       opts.IdleTimeout,
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 			return context.WithValue(ctx, callerKey{}, s.opts.Access.check(c))
 		},
@@ -89,6 +129,10 @@ type server struct {
 	closing   chan struct{} // closed when the server shuts down
 	closeOnce sync.Once
 	streams   sync.WaitGroup // event streams in flight
+
+	streamsMu   sync.Mutex
+	streamsOpen int            // event streams open now
+	streamsOf   map[string]int // of them, by caller account
 }
 
 func (s *server) routes() http.Handler {
@@ -187,6 +231,7 @@ func (s *server) down(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f func(context.Context, string) error) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(changeTimeout))
 	name, ok := s.pathName(w, r)
 	if !ok {
 		return
@@ -208,6 +253,7 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f f
 // active tunnel at once. Administrators and the member who imported the
 // tunnel may (see tunnel.Caller).
 func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(changeTimeout))
 	name, ok := s.pathName(w, r)
 	if !ok {
 		return
@@ -257,49 +303,6 @@ func (s *server) config(w http.ResponseWriter, r *http.Request) {
 	}
 	s.opts.Logger.Verbose("exported the config of %q, private key included, to %s", name, callerOf(r).cred)
 	writeJSON(w, http.StatusOK, ConfigResponse{Name: name, Config: string(cfg.Marshal())})
-}
-
-// eventWriteTimeout bounds one write to an event stream, so that a client
-// that stops reading cannot hold a goroutine forever.
-const eventWriteTimeout = 30 * time.Second
-
-func (s *server) events(w http.ResponseWriter, r *http.Request) {
-	s.streams.Add(1)
-	defer s.streams.Done()
-	// Subscribe before the snapshot so that no change falls between them.
-	events, cancel := s.svc.Subscribe()
-	defer cancel()
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(http.StatusOK)
-	enc := json.NewEncoder(w)
-	send := func(ev EventJSON) bool {
-		rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-		if err := enc.Encode(ev); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
-	if !send(EventJSON{Kind: EventSnapshot, Time: time.Now(), Tunnels: s.tunnelsJSON(s.svc.List())}) {
-		return
-	}
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-s.closing:
-			return
-		case ev, ok := <-events:
-			if !ok {
-				return
-			}
-			t := s.tunnelJSON(ev.Tunnel)
-			if !send(EventJSON{Kind: string(ev.Kind), Time: ev.Time, Tunnel: &t}) {
-				return
-			}
-		}
-	}
 }
 
 func (s *server) tunnelsJSON(infos []tunnel.TunnelInfo) []TunnelJSON {
