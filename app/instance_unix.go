@@ -3,13 +3,18 @@
 package app
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // On Unix the first instance listens on a socket in a directory only the
@@ -64,7 +69,7 @@ func claimInstance(path string, onShow func()) (*instance, error) {
 			}
 			return nil, fmt.Errorf("listen on %s: %w", path, err)
 		}
-		return startInstance(ln, onShow, nil), nil
+		return startInstance(ln, onShow), nil
 	}
 }
 
@@ -92,4 +97,65 @@ func removeStaleSocket(path string) error {
 		return fmt.Errorf("remove stale socket: %w", err)
 	}
 	return nil
+}
+
+// socketServer is the first instance's side of the socket.
+type socketServer struct {
+	ln     net.Listener
+	onShow func()
+	wg     sync.WaitGroup
+}
+
+// startInstance serves ln for onShow.
+func startInstance(ln net.Listener, onShow func()) *instance {
+	s := &socketServer{ln: ln, onShow: onShow}
+	s.wg.Add(1)
+	go s.serve()
+	return &instance{close: s.close}
+}
+
+// askToShowOn asks the instance at the other end of c to show its window;
+// nil means it answered.
+func askToShowOn(c net.Conn, path string) error {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(instanceTimeout))
+	if _, err := c.Write([]byte("show\n")); err != nil {
+		return fmt.Errorf("ask the running instance to show: %w", err)
+	}
+	reply, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || reply != "ok\n" {
+		return fmt.Errorf("the running instance on %s did not answer: %q, %v", path, reply, err)
+	}
+	return nil
+}
+
+func (s *socketServer) serve() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		s.answer(c)
+	}
+}
+
+// answer handles one later launch. Only "show" is understood.
+func (s *socketServer) answer(c net.Conn) {
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(instanceTimeout))
+	// A short limit, so that a client cannot make it buffer an endless line.
+	line, err := bufio.NewReader(io.LimitReader(c, 64)).ReadString('\n')
+	if err != nil || strings.TrimSpace(line) != "show" {
+		return
+	}
+	s.onShow()
+	c.Write([]byte("ok\n"))
+}
+
+// close stops answering; the listener removes the socket file.
+func (s *socketServer) close() error {
+	err := s.ln.Close()
+	s.wg.Wait()
+	return err
 }
