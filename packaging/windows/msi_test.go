@@ -151,7 +151,7 @@ func TestMSITables(t *testing.T) {
 	msi := msiUnderTest(t)
 	tables := map[string]msiTable{}
 	for _, name := range []string{"File", "Component", "Directory", "Shortcut", "ServiceInstall", "ServiceControl",
-		"Registry", "Upgrade", "Property", "CustomAction", "InstallExecuteSequence"} {
+		"Registry", "Upgrade", "Property", "CustomAction", "InstallExecuteSequence", "LaunchCondition"} {
 		tables[name] = exportTable(t, msi, name)
 	}
 	plan := osservice.NewPlan(`C:\Program Files\wgdesk\wgdesk.exe`)
@@ -336,5 +336,6 @@ func TestMSITables(t *testing.T) {
 			t.Errorf("Upgrade rows detect %v, want older versions (to remove) and newer ones (to refuse)", actions)
 		}
 		tables["InstallExecuteSequence"].one(t, "Action", "RemoveExistingProducts")
+		tables["LaunchCondition"].one(t, "Condition", "NOT WIX_DOWNGRADE_DETECTED")
 	})
 }
