@@ -7,8 +7,10 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
@@ -259,6 +261,11 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 
 	fwmark := needFwMark(cfg)
 	if err := dev.IpcSet(uapiConfig(cfg, endpoints, fwmark)); err != nil {
+		// The device is up already when the TUN said so first: then
+		// IpcSet opens the port itself.
+		if port := cfg.Interface.ListenPort; port != 0 && isAddrInUse(err) {
+			return fail(StepSetConfig, &PortInUseError{Port: port})
+		}
 		// IpcSet errors name the failing key, never its value.
 		return fail(StepSetConfig, fmt.Errorf("configure %s: %w", ifname, err))
 	}
@@ -274,7 +281,13 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	}
 
 	if err := dev.Up(); err != nil {
+		if port := cfg.Interface.ListenPort; port != 0 && isAddrInUse(err) {
+			return fail(StepUp, &PortInUseError{Port: port})
+		}
 		return fail(StepUp, fmt.Errorf("bring %s up: %w", ifname, err))
+	}
+	if err := checkListenPort(dev, cfg.Interface.ListenPort); err != nil {
+		return fail(StepUp, err)
 	}
 
 	if err := e.runScripts(ctx, cfg.Interface.PostUp, ifname); err != nil {
@@ -282,6 +295,66 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	}
 	e.log.Verbose("tunnel %s is up on %s", e.name, ifname)
 	return nil
+}
+
+// PortInUseError is the failure of a tunnel whose ListenPort another
+// program holds.
+type PortInUseError struct{ Port uint16 }
+
+func (e *PortInUseError) Error() string {
+	return fmt.Sprintf("UDP port %d is in use by another program; choose another ListenPort or remove it", e.Port)
+}
+
+// isAddrInUse reports whether err says a socket's address is taken:
+// EADDRINUSE on Unix, WSAEADDRINUSE (10048) on Windows, where Go's
+// syscall.EADDRINUSE is a made-up number no socket returns.
+func isAddrInUse(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.Errno(10048))
+}
+
+// checkListenPort makes sure the device listens on the config's
+// ListenPort (0: any). wireguard-go may have opened a random one instead:
+// when the TUN reports itself up before the device is brought up, the
+// device tries the port on its own, logs the failure, forgets the port and
+// opens a random one on the next start, which then succeeds. A peer that
+// expects the port would never reach the tunnel.
+func checkListenPort(dev *device.Device, want uint16) error {
+	if want == 0 {
+		return nil
+	}
+	// The text holds the private key: only the listen_port line is read,
+	// and nothing of it goes anywhere.
+	text, err := dev.IpcGet()
+	if err != nil {
+		return fmt.Errorf("read the listen port: %w", err)
+	}
+	got, err := listenPortOf(text)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return &PortInUseError{Port: want}
+	}
+	return nil
+}
+
+// listenPortOf returns the listen_port of a UAPI get text (0 when the
+// device has no socket open), reading nothing past the interface lines.
+func listenPortOf(text string) (uint16, error) {
+	for line := range strings.Lines(text) {
+		key, value, _ := strings.Cut(strings.TrimSuffix(line, "\n"), "=")
+		switch key {
+		case "public_key": // the peers begin
+			return 0, nil
+		case "listen_port":
+			p, err := strconv.ParseUint(value, 10, 16)
+			if err != nil {
+				return 0, fmt.Errorf("read the listen port: bad listen_port line")
+			}
+			return uint16(p), nil
+		}
+	}
+	return 0, nil
 }
 
 func orDiscard(f func(string, ...any)) func(string, ...any) {
