@@ -96,7 +96,10 @@ func toError(err error) (*Error, int) {
 		return &Error{Code: CodeBadConfig, Message: err.Error(), Line: perr.Line}, http.StatusUnprocessableEntity
 	}
 	code := CodeInternal
+	var portErr *tunnel.PortInUseError
 	switch {
+	case errors.As(err, &portErr): // another program's, not ours
+		code = CodeConflict
 	case errors.Is(err, tunnel.ErrNotFound):
 		code = CodeNotFound
 	case errors.Is(err, tunnel.ErrExists):
