@@ -697,7 +697,11 @@ func (m *Manager) setStateLocked(t *managed, s State, reason string) {
 
 // emitLocked sends an event to every subscriber that has room for it.
 func (m *Manager) emitLocked(kind EventKind, t *managed) {
-	ev := Event{Kind: kind, Tunnel: m.infoOf(t), Time: time.Now()}
+	info := m.statusOf
+	if kind != EventStats {
+		info = m.infoOf
+	}
+	ev := Event{Kind: kind, Tunnel: info(t), Time: time.Now()}
 	for _, ch := range m.subs {
 		select {
 		case ch <- ev:
@@ -709,6 +713,16 @@ func (m *Manager) emitLocked(kind EventKind, t *managed) {
 // infoOf describes t for callers: the config redacted, the figures copied,
 // the options with what the kill switch does now.
 func (m *Manager) infoOf(t *managed) TunnelInfo {
+	info := m.statusOf(t)
+	if t.cfg != nil {
+		info.Config = t.cfg.Redact()
+	}
+	return info
+}
+
+// statusOf is infoOf without the config, for stats events: they come
+// every StatsInterval, and a config may hold 100,000 AllowedIPs.
+func (m *Manager) statusOf(t *managed) TunnelInfo {
 	info := TunnelInfo{
 		Name:              t.name,
 		State:             t.state,
@@ -730,9 +744,6 @@ func (m *Manager) infoOf(t *managed) TunnelInfo {
 	info.KillSwitch = KillSwitchStatusFor(t.cfg, t.opts, m.fw, enforced)
 	if t.state != StateActive && t.state != StateActivating && t.state != StateDeactivating {
 		info.Interface = ""
-	}
-	if t.cfg != nil {
-		info.Config = t.cfg.Redact()
 	}
 	return info
 }

@@ -72,7 +72,8 @@ const (
 	EventOptions EventKind = "options" // a tunnel's options changed
 )
 
-// Event is one change pushed to subscribers.
+// Event is one change pushed to subscribers. The Tunnel of an EventStats
+// has no Config: only the figures change.
 type Event struct {
 	Kind   EventKind
 	Tunnel TunnelInfo
