@@ -13,6 +13,14 @@
 // Errors carry a stable code (see the Code constants) that callers map to
 // their own text.
 //
+// GET /v1/events is a stream of JSON lines: a snapshot of every tunnel,
+// then one line per change. Stats lines (every second per active tunnel)
+// carry the figures without the config; clients keep the config of the
+// snapshot or of the tunnel's last other line. The server bounds reading
+// a request, writing an answer and idle connections (Options); a stream
+// bounds each of its writes instead, and each account may hold a few
+// streams open, the service a few dozen (too_many_streams beyond).
+//
 // Who may call is decided once per connection, when it is accepted, from
 // the kernel's view of the peer process (SO_PEERCRED on Linux,
 // LOCAL_PEERCRED on macOS): root, or a process in the group wgdesk. On
