@@ -115,6 +115,11 @@ func Serve(ctx context.Context, ln net.Listener, svc tunnel.Service, opts Option
 	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(sctx)
+	// Shutdown closes only the listeners Serve has registered; the
+	// goroutine above may not have got that far. Closing it here as well
+	// means the socket is gone when Serve returns, so a new service can
+	// listen on the same path at once.
+	ln.Close()
 	s.streams.Wait()
 	if err != nil {
 		hs.Close()
