@@ -118,10 +118,15 @@ func runPackageTests(ctx context.Context, w *wine, root string, b builtTest, lis
 		v.Problems = append(v.Problems, b.err.Error())
 		return v
 	}
+	dir := filepath.Join(root, pkg)
 	if len(listed) == 1 && listed[0].Test == wholePackage {
+		// Listed as unable to start: it must still fail to.
+		res, err := runTest2JSON(ctx, w, dir, pkg, exe, 2*time.Minute, "-test.v=test2json", "-test.run", "^$")
+		if err == nil && res.Package == "pass" {
+			v.Stale = append(v.Stale, fmt.Sprintf("%s (line %d): the test binary starts under Wine now", wholePackage, listed[0].Line))
+		}
 		return v
 	}
-	dir := filepath.Join(root, pkg)
 
 	args := []string{"-test.v=test2json", "-test.count=1", "-test.timeout=5m"}
 	if len(listed) > 0 {
