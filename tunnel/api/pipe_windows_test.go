@@ -123,6 +123,15 @@ func TestPipeListenerServesClients(t *testing.T) {
 		}
 		server.Close()
 	}
+	// Between two Accepts an instance waits: a client gets in (and is
+	// served by the next Accept), the name is never free.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	c, err := namedpipe.DialContext(ctx, path)
+	if err != nil {
+		t.Fatalf("dial with no Accept running: %v", err)
+	}
+	c.Close()
 }
 
 func TestPipeListenerHoldsName(t *testing.T) {
