@@ -223,6 +223,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err != nil {
 		return fail(StepResolve, err)
 	}
+	testPauseAfter(ctx, StepResolve)
 
 	// The name is known only after CreateTUN on macOS (utunN), so PreUp sees
 	// the requested name, as with wg-quick on macOS.
@@ -258,6 +259,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	e.dev = dev
 	e.ifname = ifname
 	e.mu.Unlock()
+	testPauseAfter(ctx, StepCreateTUN)
 
 	fwmark := needFwMark(cfg)
 	if err := dev.IpcSet(uapiConfig(cfg, endpoints, fwmark)); err != nil {
@@ -269,6 +271,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 		// IpcSet errors name the failing key, never its value.
 		return fail(StepSetConfig, fmt.Errorf("configure %s: %w", ifname, err))
 	}
+	testPauseAfter(ctx, StepSetConfig)
 
 	s := settingsFor(cfg, endpoints, fwmark)
 	s.KillSwitch, s.AllowLAN = firewallSettings(cfg, e.opts)
@@ -279,6 +282,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err := e.deps.Network.Apply(ctx, ifname, s); err != nil {
 		return fail(StepNetwork, fmt.Errorf("configure %s: %w", ifname, err))
 	}
+	testPauseAfter(ctx, StepNetwork)
 
 	if err := dev.Up(); err != nil {
 		if port := cfg.Interface.ListenPort; port != 0 && isAddrInUse(err) {
@@ -289,6 +293,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err := checkListenPort(dev, cfg.Interface.ListenPort); err != nil {
 		return fail(StepUp, err)
 	}
+	testPauseAfter(ctx, StepUp)
 
 	if err := e.runScripts(ctx, cfg.Interface.PostUp, ifname); err != nil {
 		return fail(StepPostUp, err)

@@ -5,6 +5,8 @@
 // Every path is under /v1/. Answers never carry private or preshared keys,
 // except GET /v1/tunnels/{name}/config, which exists for `wgdesk export`.
 // GET /v1/log gives the service's latest log lines (which never hold keys).
+// GET /v1/debug/runtime gives administrators the service's goroutine count
+// and live heap after a garbage collection, for leak checks (the soak test).
 // PUT /v1/tunnels/{name}/options sets a tunnel's kill switch and Allow LAN;
 // tunnel answers carry those options and what the kill switch does now.
 // Both came after version 1 was first released, as additions: a newer

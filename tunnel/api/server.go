@@ -153,6 +153,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("PUT /v1/tunnels/{name}/options", s.setOptions)
 	mux.HandleFunc("GET /v1/events", s.events)
 	mux.HandleFunc("GET /v1/log", s.log)
+	mux.HandleFunc("GET /v1/debug/runtime", s.debugRuntime)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &Error{Code: CodeBadRequest, Message: fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path)}, http.StatusNotFound)
 	})
