@@ -5,32 +5,20 @@ import (
 	"errors"
 	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/wgdesk/wgdesk/platform"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	got += "\n"
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if d := platform.LineDiff(string(want), got); d != "" {
-		t.Errorf("state differs from %s (-want +got):\n%s", path, d)
-	}
+	goldenfile.Check(t, filepath.Join("testdata", name+".golden"), got+"\n", *update)
 }
 
 func full() platform.Settings {
