@@ -264,13 +264,33 @@ type Service struct {
 // socket and state directory, with direct DNS (the namespace's own
 // resolv.conf), and returns once it answers; t.Cleanup kills it.
 func (l *Lab) StartService() *Service {
+	l.t.Helper()
+	return l.StartServiceWith(ServiceOptions{})
+}
+
+// ServiceOptions change one run of the service (StartServiceWith).
+type ServiceOptions struct {
+	Bin string   // the binary to run; empty: the lab's
+	Env []string // added to the service's environment
+}
+
+// StartServiceWith is StartService with another binary or environment,
+// such as a test build told to pause (see BuildTestHooks).
+func (l *Lab) StartServiceWith(o ServiceOptions) *Service {
 	t := l.t
 	t.Helper()
+	bin := o.Bin
+	if bin == "" {
+		bin = l.Bin
+	}
 	os.MkdirAll(filepath.Dir(l.SocketPath()), 0o755)
 	s := &Service{out: &Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command("ip", "netns", "exec", l.Client, l.Bin, "service",
+	s.cmd = exec.Command("ip", "netns", "exec", l.Client, bin, "service",
 		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose")
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	if len(o.Env) > 0 {
+		s.cmd.Env = append(os.Environ(), o.Env...)
+	}
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -297,6 +317,10 @@ func (l *Lab) StartService() *Service {
 
 // Log is what the service printed so far.
 func (s *Service) Log() string { return s.out.String() }
+
+// PID is the service's process id: `ip netns exec` replaces itself with
+// the binary.
+func (s *Service) PID() int { return s.cmd.Process.Pid }
 
 // Stop sends SIGTERM and waits for a clean exit.
 func (s *Service) Stop(t testing.TB) {

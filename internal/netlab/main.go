@@ -32,6 +32,9 @@ func Main(m *testing.M) {
 	for _, bin := range built {
 		os.RemoveAll(filepath.Dir(bin))
 	}
+	if hooksBuilt != "" {
+		os.RemoveAll(filepath.Dir(hooksBuilt))
+	}
 	buildMu.Unlock()
 	os.Exit(code)
 }
