@@ -290,11 +290,18 @@ func TestErrorCodes(t *testing.T) {
 	}
 }
 
+// dialServer connects to the service a test started on socket the way Client
+// does on this OS (dial_unix.go, dial_windows.go): the Unix socket itself,
+// or on Windows the named pipe derived from it.
+func dialServer(ctx context.Context, socket string) (net.Conn, error) {
+	return dialService(ctx, serviceAddr(socket))
+}
+
 // rawRequest returns the status and body of a request, bypassing Client.
 func rawRequest(t *testing.T, socket, method, path, body string) (int, string) {
 	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", socket)
+		return dialServer(ctx, socket)
 	}}}
 	defer hc.CloseIdleConnections()
 	req, err := http.NewRequest(method, "http://wgdesk"+path, strings.NewReader(body))
@@ -358,7 +365,7 @@ func TestNoKeysInAnswers(t *testing.T) {
 
 	// Follow the raw event stream during the walk.
 	hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", ts.socket)
+		return dialServer(ctx, ts.socket)
 	}}}
 	defer hc.CloseIdleConnections()
 	resp, err := hc.Get("http://wgdesk/v1/events")

@@ -83,7 +83,7 @@ func TestServerTimeouts(t *testing.T) {
 	}
 
 	// A body that never comes.
-	slow, err := net.Dial("unix", socket)
+	slow, err := dialServer(ctx, socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestServerTimeouts(t *testing.T) {
 	waitClosed(t, slow, "a request body that never ends")
 
 	// A connection that stays silent after one answer.
-	idle, err := net.Dial("unix", socket)
+	idle, err := dialServer(ctx, socket)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestStatsEventsWithoutConfig(t *testing.T) {
 	svc.ch <- tunnel.Event{Kind: tunnel.EventState, Tunnel: info, Time: time.Now()}
 	svc.ch <- tunnel.Event{Kind: tunnel.EventStats, Tunnel: info, Time: time.Now()}
 
-	conn, err := net.Dial("unix", socket)
+	conn, err := dialServer(context.Background(), socket)
 	if err != nil {
 		t.Fatal(err)
 	}

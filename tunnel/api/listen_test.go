@@ -6,7 +6,6 @@ import (
 	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel/api/apitest"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,46 +52,5 @@ func TestSecondServiceRefused(t *testing.T) {
 	// The first one still answers.
 	if _, err := ts.client.List(context.Background()); err != nil {
 		t.Fatalf("first service after the refused second: %v", err)
-	}
-}
-
-func TestListenReplacesStaleSocket(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "sub", "wgdesk.sock")
-	os.MkdirAll(filepath.Dir(path), 0o755)
-	old, err := net.Listen("unix", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old.(*net.UnixListener).SetUnlinkOnClose(false)
-	old.Close()
-	ln, err := Listen(path)
-	if err != nil {
-		t.Fatalf("listen over a stale socket: %v", err)
-	}
-	defer ln.Close()
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mode := fi.Mode().Perm(); mode&0o007 != 0 || (mode != 0o600 && mode != 0o660) {
-		t.Fatalf("socket mode %v, want 0600 or 0660 and never open to others", mode)
-	}
-	if sl := ln.(*socketListener); !strings.Contains(sl.note, path) {
-		t.Fatalf("access note %q does not name the socket", sl.note)
-	}
-}
-
-func TestListenRefusesNonSocket(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "wgdesk.sock")
-	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if ln, err := Listen(path); err == nil {
-		ln.Close()
-		t.Fatal("Listen replaced a regular file")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "precious" {
-		t.Fatal("Listen touched a regular file")
 	}
 }

@@ -3,6 +3,7 @@
 package api
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,49 @@ func setListenSeams(t *testing.T, gid uint32, hook func(path string)) {
 	socketGroupID = func(string) (uint32, error) { return gid, nil }
 	afterBind = hook
 	t.Cleanup(func() { socketGroupID, afterBind = oldGroup, oldHook })
+}
+
+// A socket file left by a service that died is replaced, with a mode that
+// keeps others out. Unix only, as the next test: on Windows Listen makes a
+// named pipe and no file exists at the path (pipe_windows_test.go).
+func TestListenReplacesStaleSocket(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "sub", "wgdesk.sock")
+	os.MkdirAll(filepath.Dir(path), 0o755)
+	old, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.(*net.UnixListener).SetUnlinkOnClose(false)
+	old.Close()
+	ln, err := Listen(path)
+	if err != nil {
+		t.Fatalf("listen over a stale socket: %v", err)
+	}
+	defer ln.Close()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mode := fi.Mode().Perm(); mode&0o007 != 0 || (mode != 0o600 && mode != 0o660) {
+		t.Fatalf("socket mode %v, want 0600 or 0660 and never open to others", mode)
+	}
+	if sl := ln.(*socketListener); !strings.Contains(sl.note, path) {
+		t.Fatalf("access note %q does not name the socket", sl.note)
+	}
+}
+
+// Listen never removes a file at the socket path that is not a socket.
+func TestListenRefusesNonSocket(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "wgdesk.sock")
+	if err := os.WriteFile(path, []byte("precious"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if ln, err := Listen(path); err == nil {
+		ln.Close()
+		t.Fatal("Listen replaced a regular file")
+	}
+	if b, _ := os.ReadFile(path); string(b) != "precious" {
+		t.Fatal("Listen touched a regular file")
+	}
 }
