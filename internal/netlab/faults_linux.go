@@ -78,11 +78,18 @@ func (l *Lab) RemoveUplink() (restore func()) {
 	t := l.t
 	t.Helper()
 	vc, vs := l.ClientUplink(), "vs"+l.ID
-	mac := strings.TrimSpace(l.InNS(l.Client, "cat", "/sys/class/net/"+vc+"/address"))
+	// The same MAC address (so the same IPv6 link-local address) and
+	// interface indexes, so that a snapshot after the return matches
+	// one from before.
+	sys := func(what string) string {
+		return strings.TrimSpace(l.InNS(l.Client, "cat", "/sys/class/net/"+vc+"/"+what))
+	}
+	mac, index, peerIndex := sys("address"), sys("ifindex"), sys("iflink")
 	l.InNS(l.Client, "ip", "link", "del", vc)
 	return func() {
 		t.Helper()
-		Run(t, "ip", "link", "add", vc, "netns", l.Client, "address", mac, "type", "veth", "peer", "name", vs, "netns", l.Server)
+		Run(t, "ip", "link", "add", vc, "index", index, "address", mac, "netns", l.Client,
+			"type", "veth", "peer", "name", vs, "index", peerIndex, "netns", l.Server)
 		l.InNS(l.Client, "ip", "addr", "add", UplinkClient+"/24", "dev", vc)
 		l.InNS(l.Client, "ip", "link", "set", vc, "up")
 		l.InNS(l.Client, "ip", "route", "add", "default", "via", UplinkServer)

@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -149,4 +152,241 @@ func TestE2EFaultEndpointUnreachable(t *testing.T) {
 		mustRestore(t, l, before, "down of a tunnel to "+endpoint)
 	}
 	svc.Stop(t)
+}
+
+// The uplink vanishes while a full tunnel is up (a pulled cable, a lost
+// Wi-Fi) and comes back: the tunnel stays up, or fails with a sentence;
+// once the uplink is back, traffic flows again, and down leaves nothing.
+func TestE2EFaultUplinkRemoved(t *testing.T) {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	before := l.FullSnapshot()
+	svc := l.StartService()
+	c := dial(t, l)
+	ctx := context.Background()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	if _, err := c.Up(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
+		t.Fatal(err)
+	}
+
+	restore := l.RemoveUplink()
+	// Long enough for the service to notice (the re-apply loop) and
+	// for wireguard-go's sends to fail.
+	time.Sleep(3 * time.Second)
+	if err := l.Ping(netlab.OfficeLAN4); err == nil {
+		t.Fatal("the office answered without an uplink: the test proves nothing")
+	}
+	tj, err := c.Get(ctx, "home")
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case tj.State == "active" && tj.Error == "":
+	case tj.State == "failed" && tj.Error != "":
+	default:
+		t.Fatalf("without an uplink the tunnel is %q with error %q", tj.State, tj.Error)
+	}
+	t.Logf("without the uplink: %s %s", tj.State, tj.Error)
+
+	restore()
+	if tj.State == "failed" {
+		if _, err := c.Up(ctx, "home"); err != nil {
+			t.Fatalf("up after the uplink came back: %v", err)
+		}
+	}
+	// wireguard-go sends a new handshake initiation once a packet waits
+	// and the last one is older than 5 s.
+	netlab.WaitFor(t, 30*time.Second, "traffic through the tunnel after the uplink came back", func() bool {
+		return l.Ping(netlab.OfficeLAN4) == nil
+	})
+	mustState(t, c, "home", "active")
+	if _, err := c.Down(ctx, "home"); err != nil {
+		t.Fatal(err)
+	}
+	mustRestore(t, l, before, "down after the uplink came back")
+	svc.Stop(t)
+	mustRestore(t, l, before, "the service's exit")
+}
+
+// The state directory fills up while the service runs: an import fails
+// with a sentence, a tunnel either comes up or fails with a sentence and
+// leaves nothing behind, the stored tunnels stay whole, and once there is
+// room again everything works.
+func TestE2EFaultStateDirFull(t *testing.T) {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	l.MountTmpfs(l.StateDir(), 1<<20)
+	before := l.FullSnapshot()
+	svc := l.StartService()
+	c := dial(t, l)
+	ctx := context.Background()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	l.Import("office", "10.66.0.0/24, 203.0.113.0/24")
+
+	filler, err := netlab.FillDir(l.StateDir())
+	if err != nil {
+		t.Fatalf("fill the state directory: %v", err)
+	}
+	_, err = c.Import(ctx, "more", l.ClientConfig("10.66.0.0/24"))
+	if err == nil {
+		t.Fatal("an import into a full state directory succeeded")
+	}
+	if !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("the failed import does not say the disk is full: %v", err)
+	}
+	t.Logf("import: %v", err)
+	for _, name := range []string{"home", "office"} {
+		tj, err := c.Up(ctx, name)
+		t.Logf("up %s with a full state directory: %v; %s %q", name, err, tj.State, tj.Error)
+		if err != nil {
+			tj = mustState(t, c, name, "failed")
+			if tj.Error == "" {
+				t.Fatalf("%s failed without a sentence", name)
+			}
+			mustRestore(t, l, before, "a failed up of "+name)
+			continue
+		}
+		if err := l.Ping(netlab.TunServer4); err != nil {
+			t.Fatalf("%s is active but carries nothing: %v", name, err)
+		}
+		if _, err := c.Down(ctx, name); err != nil {
+			t.Fatalf("down %s with a full state directory: %v", name, err)
+		}
+		mustRestore(t, l, before, "up and down of "+name+" with a full state directory")
+	}
+	if list, err := c.List(ctx); err != nil || len(list) != 2 {
+		t.Fatalf("list with a full state directory: %v, %v", list, err)
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Import(ctx, "more", l.ClientConfig("10.66.0.0/24")); err != nil {
+		t.Fatalf("import once there is room: %v", err)
+	}
+	svc.Stop(t)
+	// The next start finds every tunnel whole.
+	svc = l.StartService()
+	for _, name := range []string{"home", "office", "more"} {
+		mustState(t, c, name, "inactive")
+	}
+	l.Wgdesk("up", "home")
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
+		t.Fatal(err)
+	}
+	l.Wgdesk("down", "home")
+	svc.Stop(t)
+	mustRestore(t, l, before, "the last run")
+}
+
+// serviceRefuses runs the service, which must exit with an error within
+// a while, and returns what it printed.
+func serviceRefuses(t *testing.T, l *netlab.Lab) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "ip", "netns", "exec", l.Client, l.Bin, "service",
+		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose").CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("the service kept running:\n%s", out)
+	}
+	if err == nil {
+		t.Fatalf("the service exited without an error:\n%s", out)
+	}
+	return string(out)
+}
+
+// The state directory turns read-only (as a file system does after an
+// I/O error) while the service runs: tunnels come up or fail with a
+// sentence and leave nothing behind. A service that starts on a
+// read-only state directory says so and exits.
+func TestE2EFaultStateDirReadOnly(t *testing.T) {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	l.MountTmpfs(l.StateDir(), 1<<20)
+	before := l.FullSnapshot()
+	svc := l.StartService()
+	c := dial(t, l)
+	ctx := context.Background()
+	l.Import("home", "0.0.0.0/0, ::/0")
+
+	l.RemountTmpfs(l.StateDir(), true)
+	if _, err := c.Import(ctx, "more", l.ClientConfig("10.66.0.0/24")); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("an import into a read-only state directory: %v", err)
+	}
+	tj, err := c.Up(ctx, "home")
+	t.Logf("up with a read-only state directory: %v; %s %q", err, tj.State, tj.Error)
+	if err != nil {
+		if tj = mustState(t, c, "home", "failed"); tj.Error == "" {
+			t.Fatal("home failed without a sentence")
+		}
+	} else {
+		if err := l.Ping(netlab.OfficeLAN4); err != nil {
+			t.Fatalf("home is active but carries nothing: %v", err)
+		}
+		if _, err := c.Down(ctx, "home"); err != nil {
+			t.Fatalf("down with a read-only state directory: %v", err)
+		}
+	}
+	mustRestore(t, l, before, "home with a read-only state directory")
+	svc.Stop(t)
+
+	out := serviceRefuses(t, l)
+	if !strings.Contains(out, "read-only") || !strings.Contains(out, l.StateDir()) {
+		t.Fatalf("the service's refusal does not name the read-only state directory:\n%s", out)
+	}
+	mustRestore(t, l, before, "a refused start")
+
+	l.RemountTmpfs(l.StateDir(), false)
+	svc = l.StartService()
+	mustState(t, c, "home", "inactive")
+	svc.Stop(t)
+	mustRestore(t, l, before, "the last run")
+}
+
+// A stored config that no longer parses (a disk error, a hand edit)
+// does not stop the service: it lists the others, which work, and shows
+// that one as failed with a sentence naming the file and the line.
+func TestE2EFaultCorruptStoredConfig(t *testing.T) {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	before := l.FullSnapshot()
+	svc := l.StartService()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	l.Import("office", "10.66.0.0/24, 203.0.113.0/24")
+	svc.Stop(t)
+	stored := filepath.Join(l.StateDir(), "tunnels", "home.conf")
+	if err := os.WriteFile(stored, []byte("[Interface]\nPrivateKey = not a key\n\x00\x00garbage\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	svc = l.StartService()
+	c := dial(t, l)
+	ctx := context.Background()
+	list, err := c.List(ctx)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list with a corrupt config: %+v, %v", list, err)
+	}
+	tj := mustState(t, c, "home", "failed")
+	if !strings.Contains(tj.Error, "home.conf") || !strings.Contains(tj.Error, "line") {
+		t.Fatalf("the corrupt tunnel's error does not name the file and the line: %q", tj.Error)
+	}
+	t.Logf("home: %s", tj.Error)
+	if _, err := c.Up(ctx, "home"); err == nil {
+		t.Fatal("a corrupt config came up")
+	} else {
+		t.Logf("up home: %v", err)
+	}
+	mustRestore(t, l, before, "a refused up of a corrupt config")
+	mustState(t, c, "office", "inactive")
+	if _, err := c.Up(ctx, "office"); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Down(ctx, "office"); err != nil {
+		t.Fatal(err)
+	}
+	svc.Stop(t)
+	mustRestore(t, l, before, "the last run")
 }
