@@ -4,6 +4,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -34,18 +35,43 @@ func TestEchoRequestLayout(t *testing.T) {
 	}
 }
 
-func TestMeasureCommandOnly(t *testing.T) {
-	if _, err := os.Stat("/bin/true"); err != nil {
-		t.Skip("no /bin/true here")
+// exitEnv makes this test binary a command for measure to start on every
+// OS: started with it set, the binary exits at once with its value as the
+// exit code (TestMain).
+const exitEnv = "WGDESK_PROBE_TEST_EXIT"
+
+func TestMain(m *testing.M) {
+	if v, ok := os.LookupEnv(exitEnv); ok {
+		code, err := strconv.Atoi(v)
+		if err != nil {
+			code = 3
+		}
+		os.Exit(code)
 	}
-	res, err := measure("", 5*time.Second, "", []string{"/bin/true"})
+	os.Exit(m.Run())
+}
+
+// exitCommand is the argv of a command that exits with code: this test
+// binary, which inherits exitEnv from the test.
+func exitCommand(t *testing.T, code int) []string {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(exitEnv, strconv.Itoa(code))
+	return []string{exe, "-test.run=^$"} // runs no test should the variable be lost
+}
+
+func TestMeasureCommandOnly(t *testing.T) {
+	res, err := measure("", 5*time.Second, "", exitCommand(t, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !regexp.MustCompile(`^return_ms=[0-9.]+$`).MatchString(res) {
 		t.Fatalf("result %q", res)
 	}
-	if _, err := measure("", 5*time.Second, "", []string{"/bin/false"}); err == nil {
+	if _, err := measure("", 5*time.Second, "", exitCommand(t, 1)); err == nil {
 		t.Fatal("a failing command must be an error")
 	}
 }
@@ -56,7 +82,7 @@ func TestMeasurePingsLoopback(t *testing.T) {
 	if runtime.GOOS != "linux" || os.Geteuid() != 0 {
 		t.Skip("needs root on Linux for a raw ICMP socket")
 	}
-	res, err := measure("127.0.0.1", 5*time.Second, "", []string{"/bin/true"})
+	res, err := measure("127.0.0.1", 5*time.Second, "", exitCommand(t, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
