@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -100,12 +101,32 @@ var parseCases = []struct {
 	{name: "bad-flag", args: []string{"--yaml", "home.conf"}},
 }
 
+// goldenNotFound is how the golden files word a missing file: Linux's
+// ENOENT text.
+const goldenNotFound = "no such file or directory"
+
+// notFoundText is how this OS words a missing file, as os.Open reports it
+// ("The system cannot find the file specified." on Windows).
+func notFoundText(t *testing.T) string {
+	t.Helper()
+	_, err := os.Open(filepath.Join(t.TempDir(), "missing.conf"))
+	var pe *os.PathError
+	if !errors.As(err, &pe) || !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("open a missing file: %v, want a *PathError for a missing file", err)
+	}
+	return pe.Err.Error()
+}
+
 func TestParseGolden(t *testing.T) {
 	inputs := inParseDir(t)
 	goldenDir := os.Getenv("WGDESK_GOLDEN_DIR")
+	// The parse verb prints the OS's own words for a missing file; the
+	// golden files hold Linux's, which take their place before comparing.
+	notFound := ": " + notFoundText(t) + "\n"
 	for _, tc := range parseCases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, stdout, stderr := runParse(t, inputs[tc.stdin], tc.args...)
+			stderr = strings.ReplaceAll(stderr, notFound, ": "+goldenNotFound+"\n")
 			got := fmt.Sprintf("$ wgdesk parse %s\nexit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(tc.args, " "), code, stdout, stderr)
 			golden := filepath.Join(goldenDir, tc.name+".golden")
 			if updateGolden() {
