@@ -13,7 +13,7 @@ FUZZTIME ?= 20s
 # Packages whose tests run everywhere, without the GUI toolkit.
 CORE_PKGS := ./config/... ./platform/... ./tunnel/... ./cli/... ./internal/... ./bench/... ./packaging .
 
-TEST_DEBS := wireguard-go wireguard-tools iproute2 iputils-ping procps passwd strace systemd
+TEST_DEBS := wireguard-go wireguard-tools iproute2 iputils-ping procps passwd strace systemd tcpdump nftables
 RUN_DEBS  := iproute2
 # The desktop app (Fyne, OpenGL through cgo) and its headless smoke test.
 GUI_DEBS      := gcc libc6-dev libgl1-mesa-dev xorg-dev
