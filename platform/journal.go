@@ -24,6 +24,9 @@ type journalEntry struct {
 	Routes    []Route        `json:"routes,omitempty"`
 	Rules     []Rule         `json:"rules,omitempty"`
 	DNS       *dnsRecord     `json:"dns,omitempty"`
+	// Firewall: the kill switch of this interface may be in the nftables
+	// table (firewall_linux.go), which must go when no tunnel needs it.
+	Firewall bool `json:"firewall,omitempty"`
 	// BootID is the kernel's boot_id when the entry was written: an entry
 	// from an earlier boot names addresses, routes, rules and links that
 	// went with it. Empty in journals of earlier versions.
@@ -48,13 +51,13 @@ type dnsRecord struct {
 }
 
 func (e *journalEntry) isEmpty() bool {
-	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Rules) == 0 && e.DNS == nil)
+	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Rules) == 0 && e.DNS == nil && !e.Firewall)
 }
 
 // union returns an entry owning everything in e and in p, the journal
 // state to write before moving from e to p.
 func (e *journalEntry) union(p Plan) *journalEntry {
-	u := &journalEntry{Interface: p.Interface, DNS: e.DNS}
+	u := &journalEntry{Interface: p.Interface, DNS: e.DNS, Firewall: e.Firewall}
 	u.Addresses = appendMissing(slices.Clone(e.Addresses), p.Addresses)
 	u.Routes = appendMissing(slices.Clone(e.Routes), p.Routes)
 	u.Rules = appendMissing(slices.Clone(e.Rules), p.Rules)

@@ -21,7 +21,8 @@ func New(opts Options) (Network, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open netlink: %w", err)
 	}
-	return newLinux(opts, linuxSeams{nl: h})
+	nft, nftErr := newNftSeams(opts.Logger)
+	return newLinux(opts, linuxSeams{nl: h, nft: nft, nftErr: nftErr})
 }
 
 // linuxSeams are the side effects tests replace: the netlink handle (tests
@@ -40,6 +41,14 @@ type linuxSeams struct {
 	// renameOver replaces a file by renaming; tests make it fail as it
 	// does on a bind-mounted /etc/resolv.conf.
 	renameOver func(from, to string) error
+	// nft puts the kill switch's nftables table in place; nil when
+	// nftables is not available, for the reason nftErr. nftTable names
+	// the table ("" is wgdesk) and watchLAN watches the subnets for
+	// Allow LAN (see firewall_linux.go).
+	nft      nftBackend
+	nftErr   error
+	nftTable string
+	watchLAN func(ctx context.Context, changed func()) error
 }
 
 type linuxNetwork struct {
@@ -54,6 +63,7 @@ type linuxNetwork struct {
 	wantRules map[string][]Rule
 	dnsMode   string // chosen at first use
 	bootID    string // this boot's, recorded in the journal
+	fw        *linuxFirewall
 }
 
 func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
@@ -94,6 +104,7 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 		journal:   newJournal(opts.StateDir),
 		owned:     map[string]*journalEntry{},
 		wantRules: map[string][]Rule{},
+		fw:        newLinuxFirewall(s),
 	}, nil
 }
 
@@ -120,7 +131,18 @@ func (n *linuxNetwork) Apply(ctx context.Context, ifname string, s Settings) err
 	if prev == nil {
 		prev = &journalEntry{Interface: ifname}
 	}
+	// The kill switch comes before everything else and goes after it.
+	fw := n.firewallTunnel(ifname, s, p)
+	if err := n.firewallOnLocked(prev, fw); err != nil {
+		n.owned[ifname] = prev
+		return err
+	}
 	cur, err := n.applyLocked(ctx, prev, p)
+	if fw == nil && (err == nil || !p.Up) {
+		// Taking a tunnel down opens the network even when something
+		// else of it could not be undone: the user asked for it back.
+		err = errors.Join(err, n.firewallOffLocked(ifname, cur))
+	}
 	if cur.isEmpty() {
 		delete(n.owned, ifname)
 	} else {
@@ -220,7 +242,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		}
 	}
 
-	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec, BootID: n.bootID}
+	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec, Firewall: prev.Firewall, BootID: n.bootID}
 	if err := n.journal.save(cur); err != nil {
 		return intent, fmt.Errorf("journal %s: %w", ifname, err)
 	}
@@ -244,6 +266,12 @@ func (n *linuxNetwork) Recover(ctx context.Context) error {
 			e = n.staleEntry(e)
 		}
 		cur, err := n.applyLocked(ctx, e, Plan{Interface: e.Interface})
+		if err == nil && cur.Firewall {
+			// The kill switch of the crashed run kept the network
+			// closed until now.
+			n.logf("removing the kill switch of %s from an earlier run", e.Interface)
+			err = n.firewallOffLocked(e.Interface, cur)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", e.Interface, err))
 			n.owned[e.Interface] = cur
