@@ -16,10 +16,12 @@ import (
 
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
 // editor is a window with a tunnel's full config text, checked by the
-// parser on every keystroke.
+// parser on every keystroke, and, for a full tunnel, its kill switch and
+// Allow LAN (editorOptions).
 type editor struct {
 	name   string
 	orig   string // the text as the service had it
@@ -32,18 +34,26 @@ type editor struct {
 	gotoErr *widget.Button
 	errLine int
 	discard *dialog.ConfirmDialog // the last "Discard your changes?" asked
+	opts    *editorOptions
 }
 
 // checkConfigText is the editor's verdict on text: "" when it parses,
 // else the parser's error with its line and hint, then any warnings.
 func checkConfigText(text string) (problem, warnings string, line int) {
-	_, ws, err := config.Parse([]byte(text))
+	_, problem, warnings, line = parseConfigText(text)
+	return problem, warnings, line
+}
+
+// parseConfigText is checkConfigText that also returns the config, nil
+// when the text does not parse.
+func parseConfigText(text string) (cfg *config.Config, problem, warnings string, line int) {
+	cfg, ws, err := config.Parse([]byte(text))
 	if err != nil {
 		var pe *config.ParseError
 		if errors.As(err, &pe) {
 			line = pe.Line
 		}
-		return humanText(err), "", line
+		return nil, humanText(err), "", line
 	}
 	for i, w := range ws {
 		if i > 0 {
@@ -51,7 +61,7 @@ func checkConfigText(text string) (problem, warnings string, line int) {
 		}
 		warnings += "Warning: " + sentence(w.String())
 	}
-	return "", warnings, 0
+	return cfg, "", warnings, 0
 }
 
 // markErrorLine puts the cursor at the start of the line the parser
@@ -67,7 +77,8 @@ func (e *editor) markErrorLine() {
 }
 
 func (e *editor) validate() {
-	problem, warnings, line := checkConfigText(e.text.Text)
+	cfg, problem, warnings, line := parseConfigText(e.text.Text)
+	e.opts.follow(cfg)
 	e.errLine = line
 	if line > 0 {
 		e.gotoErr.SetText(fmt.Sprintf("Go to line %d", line))
@@ -79,7 +90,7 @@ func (e *editor) validate() {
 	switch {
 	case problem != "":
 		v = problemVerdict(problem)
-	case e.text.Text == e.orig:
+	case !e.unsaved():
 		v = idleVerdict("No changes.")
 	}
 	v.show(e.status, e.save)
@@ -117,7 +128,18 @@ func (u *UI) showEditor(name string) {
 	}()
 }
 
+// unsaved reports whether the text or the checks differ from what the
+// service has.
+func (e *editor) unsaved() bool {
+	return e.text.Text != e.orig || e.opts.changed()
+}
+
 func (u *UI) openEditor(name, text string) {
+	var stored *api.OptionsJSON
+	lanAvailable := false
+	if v, ok := u.model.get(name); ok {
+		stored, lanAvailable = v.Options, v.AllowLANAvailable
+	}
 	e := &editor{
 		name:   name,
 		orig:   text,
@@ -133,10 +155,11 @@ func (u *UI) openEditor(name, text string) {
 	e.gotoErr = widget.NewButtonWithIcon("", theme.ErrorIcon(), e.markErrorLine)
 	e.gotoErr.Hide()
 	e.text.OnChanged = func(string) { e.validate() }
+	e.opts = newEditorOptions(stored, lanAvailable, e.validate)
 	note := widget.NewLabel("This text holds the private key. Saving replaces the stored config; the tunnel must be inactive.")
 	note.Wrapping = fyne.TextWrapWord
 	buttons := container.NewHBox(e.gotoErr, widget.NewButton("Close", e.askClose), e.save)
-	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
+	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.opts.box, e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
 	e.win.Resize(fyne.NewSize(640, 520))
 	e.win.SetCloseIntercept(e.askClose)
 	e.validate()
@@ -148,7 +171,7 @@ func (u *UI) openEditor(name, text string) {
 // askClose closes the editor, after asking when it holds changes that
 // were not saved: closing would lose them without a word.
 func (e *editor) askClose() {
-	if e.text.Text == e.orig {
+	if !e.unsaved() {
 		e.win.Close()
 		return
 	}
@@ -167,17 +190,65 @@ func (e *editor) askClose() {
 	e.discard = d
 }
 
+// saveTextAndOptions stores newText in place of oldText when they differ,
+// then want when it differs from the options the service has: stored
+// (nil when the service has no options), or after storing the text the
+// defaults. It returns the options the service has at the end; err when
+// the text was not stored (the old text is back, and its options when
+// they were not the defaults), optErr when only the options were not.
+func saveTextAndOptions(ctx context.Context, c Client, name, oldText, newText string, stored *api.OptionsJSON, want api.OptionsJSON,
+	logf func(string, ...any)) (now *api.OptionsJSON, err, optErr error) {
+	now = stored
+	if newText != oldText {
+		err = replaceConfig(ctx, c, name, oldText, newText)
+		if stored != nil {
+			// Deleted and imported again: the new text, or on failure
+			// the old one, has the default options.
+			d := defaultOptions()
+			now = &d
+			if err != nil && *stored != d {
+				if _, rerr := c.SetOptions(ctx, name, *stored); rerr != nil {
+					logf("restore the options of %s: %v", name, rerr)
+				} else {
+					now = stored
+				}
+			}
+		}
+		if err != nil {
+			return now, err, nil
+		}
+	}
+	if now != nil && want != *now {
+		if _, optErr = c.SetOptions(ctx, name, want); optErr == nil {
+			now = &want
+		}
+	}
+	return now, nil, optErr
+}
+
+// saveEditor stores the editor's text, then its kill switch and Allow
+// LAN when they differ from what the service has. The text needs the
+// tunnel down; options alone change an active tunnel at once. Storing the
+// text resets the service's options to the defaults (it deletes and
+// imports), so options other than the defaults are sent again after it.
 func (u *UI) saveEditor(e *editor) {
-	if v, ok := u.model.get(e.name); ok && v.State != tunnel.StateInactive && v.State != tunnel.StateFailed {
+	newText := e.text.Text
+	textChanged := newText != e.orig
+	if v, ok := u.model.get(e.name); textChanged && ok && v.State != tunnel.StateInactive && v.State != tunnel.StateFailed {
 		showMessage("Deactivate first", "Deactivate "+e.name+" before changing its config.", e.win)
 		return
 	}
-	newText := e.text.Text
+	oldText, want := e.orig, e.opts.wanted()
+	var stored *api.OptionsJSON // nil: the service has no options
+	if e.opts.stored != nil {
+		s := e.opts.storedOrDefault()
+		stored = &s
+	}
 	e.save.Disable()
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
 		defer cancel()
-		err := replaceConfig(ctx, u.client, e.name, e.orig, newText)
+		now, err, optErr := saveTextAndOptions(ctx, u.client, e.name, oldText, newText, stored, want, u.opts.Logf)
 		u.opts.Do(func() {
 			if err != nil {
 				e.validate()
@@ -187,7 +258,20 @@ func (u *UI) saveEditor(e *editor) {
 				return
 			}
 			e.orig = newText
+			// The checks show what the service has now: what they
+			// asked for, or after a refusal what it kept.
+			e.opts.reset(now)
 			e.validate()
+			if optErr != nil {
+				u.opts.Logf("set options of %s: %v", e.name, optErr)
+				what := "The kill switch settings of " + e.name + " are unchanged."
+				if textChanged {
+					what = "The config of " + e.name + " is saved, but its kill switch settings are not."
+				}
+				e.status.SetText(what)
+				showMessage("Kill switch not changed", what+" "+optionsErrorText(optErr, want), e.win)
+				return
+			}
 			e.status.SetText("Saved.")
 		})
 	}()

@@ -15,9 +15,9 @@ import (
 )
 
 // The kill switch and Allow LAN of a full tunnel, in the detail pane. They
-// are per-tunnel options the service keeps outside the wg-quick text, so
-// the editor does not show them: they are set here, and take effect at
-// once on an active tunnel.
+// are per-tunnel options the service keeps outside the wg-quick text; they
+// are set here, taking effect at once on an active tunnel, or in the
+// editor beside the text (editoroptions.go).
 
 // Labels of the two checks.
 const (
@@ -154,7 +154,7 @@ func (u *UI) setOptions(o *optionsView, want api.OptionsJSON) {
 			o.busy = false
 			if err != nil {
 				u.opts.Logf("set options of %s: %v", name, err)
-				u.showError(fmt.Sprintf("Could not change the kill switch of %s", name), err)
+				u.showText(fmt.Sprintf("Could not change the kill switch of %s", name), optionsErrorText(err, want))
 			}
 			u.render()
 		})
