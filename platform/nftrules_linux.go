@@ -17,8 +17,9 @@ package platform
 //   - Out, in this order (nftables takes the first matching verdict):
 //     loopback; the tunnels' own encrypted UDP (by the fwmark the tunnel
 //     device sets, else by each endpoint's address and port); DNS
-//     (udp/tcp 53, tcp 853) to the tunnels' servers, then dropped to every
-//     other server, inside a tunnel too; the tunnel interfaces; DHCPv4,
+//     (udp/tcp 53, tcp 853) to each tunnel's servers through its
+//     interface, then dropped to every other server and on every other
+//     interface, inside a tunnel too; the tunnel interfaces; DHCPv4,
 //     DHCPv6 and neighbour discovery (with the MLD reports it needs) on any
 //     interface; with Allow LAN the uplinks' connected subnets and mDNS.
 //     Everything else is dropped: IPv6 of a tunnel that routes only
@@ -37,8 +38,8 @@ package platform
 //     dropped, so a container cannot leak past the tunnel either.
 //   - Several kill-switched tunnels share the chains: each tunnel's
 //     interface and encrypted traffic is accepted, DNS may go to the
-//     servers of any of them, and the LAN only when every one of them
-//     allows it.
+//     servers of each through its interface, and the LAN only when every
+//     one of them allows it.
 
 import (
 	"fmt"
@@ -214,25 +215,23 @@ func nftRuleset(tunnels []nftTunnel, lan []netip.Prefix) []nftRule {
 	}
 	lan = uniqueSorted(lan, netip.Prefix.Masked, comparePrefix)
 
-	// DNS, shared by output and forward: to the servers of every tunnel
-	// (any interface), inside a tunnel that names none (to any server),
-	// and nowhere else.
+	// DNS, shared by output and forward: to each tunnel's servers
+	// through that tunnel's interface only, inside a tunnel that names
+	// none to any server, and nowhere else. Unlike on Windows, the
+	// servers are not allowed on every interface: with the tunnel
+	// interface gone (wireguard-go killed) or a server of a family the
+	// tunnel does not route, a query would go out in clear on the uplink.
 	dnsPorts := []struct {
 		proto uint8
 		port  uint16
 	}{{ipProtoUDP, 53}, {ipProtoTCP, 53}, {ipProtoTCP, 853}}
-	var servers []netip.Addr
-	for _, t := range tunnels {
-		servers = append(servers, t.DNS...)
-	}
-	servers = uniqueSorted(servers, netip.Addr.Unmap, netip.Addr.Compare)
 	dns := func(c nftChain) {
-		for _, s := range servers {
-			for _, p := range dnsPorts {
-				add(c, "dns to the tunnels' servers", nftRule{Daddr: hostPrefix(s), Proto: p.proto, DPort: p.port, Accept: true})
-			}
-		}
 		for _, t := range tunnels {
+			for _, s := range uniqueSorted(t.DNS, netip.Addr.Unmap, netip.Addr.Compare) {
+				for _, p := range dnsPorts {
+					add(c, "dns to the tunnel's servers, through the tunnel", nftRule{OIf: t.Interface, Daddr: hostPrefix(s), Proto: p.proto, DPort: p.port, Accept: true})
+				}
+			}
 			if len(t.DNS) == 0 {
 				for _, p := range dnsPorts {
 					add(c, "dns inside a tunnel that names no servers", nftRule{OIf: t.Interface, Proto: p.proto, DPort: p.port, Accept: true})

@@ -220,6 +220,8 @@ func TestNftVerdicts(t *testing.T) {
 		{"dns over tls to the cafe resolver", lanOnly, nftPacket{chain: nftOutput, oif: up, src: "192.168.1.5", dst: "192.168.1.1", proto: ipProtoTCP, sport: 40000, dport: 853}, false},
 		{"dns to another server inside the tunnel", lanOnly, nftPacket{chain: nftOutput, oif: "home", src: "10.66.0.2", dst: "8.8.8.8", proto: ipProtoUDP, sport: 40000, dport: 53}, false},
 		{"dns to the tunnel's server", lanOnly, nftPacket{chain: nftOutput, oif: "home", src: "10.66.0.2", dst: "10.66.0.1", proto: ipProtoTCP, sport: 40000, dport: 53}, true},
+		{"dns to the tunnel's server on the uplink (the tunnel is gone)", lanOnly, nftPacket{chain: nftOutput, oif: up, src: "192.168.1.5", dst: "10.66.0.1", proto: ipProtoUDP, sport: 40000, dport: 53}, false},
+		{"dns to the tunnel's ipv6 server on the uplink of an ipv4-only tunnel", lanOnly, nftPacket{chain: nftOutput, oif: up, src: "fd00:1::5", dst: "fd42:66::1", proto: ipProtoUDP, sport: 40000, dport: 53}, false},
 		{"dns to the stub resolver on loopback", lanOnly, nftPacket{chain: nftOutput, oif: "lo", src: "127.0.0.1", dst: "127.0.0.53", proto: ipProtoUDP, sport: 40000, dport: 53}, true},
 		{"the printer with allow lan", lanOnly, nftPacket{chain: nftOutput, oif: up, src: "192.168.1.5", dst: "192.168.1.20", proto: ipProtoTCP, sport: 40000, dport: 631}, true},
 		{"the printer without allow lan", []nftTunnel{homeNoLAN}, nftPacket{chain: nftOutput, oif: up, src: "192.168.1.5", dst: "192.168.1.20", proto: ipProtoTCP, sport: 40000, dport: 631}, false},
