@@ -28,7 +28,8 @@ func TestJournalRoundTrip(t *testing.T) {
 	}
 	// Mode bits exist on Unix only: Windows reports rw-rw-rw- for every
 	// writable file. There the journal is private because the state
-	// directory's DACL is (cli's prepareStateDir, TestStateDirSDDL).
+	// directory's DACL is (cli's prepareStateDir, tested on Windows by
+	// TestPrepareStateDirRestrictsAccess).
 	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o600 {
 		t.Errorf("journal mode %v, want 0600", st.Mode().Perm())
 	}

@@ -402,11 +402,11 @@ func TestStoreFilesAndRestart(t *testing.T) {
 // The store keeps its directories and files to the service's user by
 // their Unix modes. Windows has no mode bits (Go reports rwx or rw- for
 // all there): the service's state directory gets a DACL for SYSTEM and the
-// Administrators that its contents inherit (cli's prepareStateDir,
-// TestStateDirSDDL).
+// Administrators that its contents inherit (cli's prepareStateDir, tested
+// on Windows by TestPrepareStateDirRestrictsAccess).
 func TestStoreFileModes(t *testing.T) {
 	if runtime.GOOS == "windows" {
-		t.Skip("Unix file modes; on Windows the state directory's DACL protects the store (cli: prepareStateDir, TestStateDirSDDL)")
+		t.Skip("Unix file modes; on Windows the state directory's DACL protects the store: cli's TestPrepareStateDirRestrictsAccess")
 	}
 	l := newLab(t)
 	dir := filepath.Join(t.TempDir(), "state")
