@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -256,4 +257,62 @@ func TestLinuxKillSwitchFollowsLAN(t *testing.T) {
 	if f.net.fw.stopWatch != nil {
 		t.Error("the lan watch still runs with no tunnel")
 	}
+}
+
+// Two kill-switched tunnels share the table: the first one down leaves
+// the other's rules, the last one down removes the table.
+func TestLinuxKillSwitchTwoTunnels(t *testing.T) {
+	f, rec := newKillSwitchFixture(t)
+	if out, err := exec.Command("ip", "-n", f.ns.name, "tuntap", "add", "wgt1", "mode", "tun").CombinedOutput(); err != nil {
+		t.Fatalf("create wgt1: %v: %s", err, out)
+	}
+	office := Settings{
+		Addresses:  prefixes("10.77.0.2/32"),
+		Routes:     prefixes("0.0.0.0/0"),
+		Table:      "1234",
+		Endpoints:  []netip.AddrPort{netip.MustParseAddrPort("203.0.113.7:4500")},
+		KillSwitch: true,
+	}
+	ctx := context.Background()
+	f.apply(t, killSwitchSettings(false))
+	if err := f.net.Apply(ctx, "wgt1", office); err != nil {
+		t.Fatalf("apply wgt1: %v", err)
+	}
+	both := f.ns.nftList(t, nftTableName)
+	for _, want := range []string{`oifname "wgt0" accept`, `oifname "wgt1" accept`, "ip daddr 203.0.113.7 udp dport 4500 accept"} {
+		if !strings.Contains(both, want) {
+			t.Errorf("table lacks %q:\n%s", want, both)
+		}
+	}
+	f.apply(t, Settings{})
+	left := f.ns.nftList(t, nftTableName)
+	if strings.Contains(left, `"wgt0"`) || !strings.Contains(left, `oifname "wgt1" accept`) {
+		t.Errorf("after wgt0 went down:\n%s", left)
+	}
+	if err := f.net.Apply(ctx, "wgt1", Settings{}); err != nil {
+		t.Fatalf("remove wgt1: %v", err)
+	}
+	if d := LineDiff("replace with no routes\nreplace with routes\nreplace with no routes\ndelete with no routes", strings.Join(rec.calls, "\n")); d != "" {
+		t.Errorf("kill switch changes (- want, + got):\n%s", d)
+	}
+	f.wantJournalEmpty(t)
+}
+
+// When the table cannot be made, nothing of the tunnel is: no address, no
+// route. The journal keeps the kill switch until the tunnel is removed.
+func TestLinuxKillSwitchFailsBeforeRoutes(t *testing.T) {
+	f := newLinuxFixture(t)
+	fake := &nftFakeBackend{err: errors.New("no buffer space")}
+	f.net = f.newNetwork(t, linuxSeams{nft: fake})
+	err := f.net.Apply(context.Background(), tunName, killSwitchSettings(false))
+	if err == nil || !strings.Contains(err.Error(), "turn the kill switch on for wgt0: no buffer space") {
+		t.Fatalf("apply: %v", err)
+	}
+	f.wantState(t, "mtu wgt0 1500")
+	fake.err = nil
+	f.apply(t, Settings{})
+	if d := LineDiff("delete wgdesk", strings.Join(fake.calls, "\n")); d != "" {
+		t.Errorf("calls (- want, + got):\n%s", d)
+	}
+	f.wantJournalEmpty(t)
 }
