@@ -18,9 +18,11 @@ import (
 // and a printer (Printer) as further addresses on the server's end of
 // the veth, in the client's directly connected subnet; IPv6 on both ends
 // of the uplink (UplinkClient6, UplinkServer6) with the client's IPv6
-// default route; and two hosts "on the internet" beyond it (Internet4,
-// Internet6) on the server's loopback. The servers run in this test
-// process on sockets made in the server namespace; t.Cleanup closes them.
+// default route; two hosts "on the internet" beyond it (Internet4,
+// Internet6) on the server's loopback; and DNS on the router's tunnel
+// IPv6 address (TunServer6), beside the lab's DNS on TunServer4. The
+// servers run in this test process on sockets made in the server
+// namespace; t.Cleanup closes them.
 // Captures (StartCapture) need Debian's tcpdump; the leak tests also use
 // nft(8) to look at the client's rules.
 func (l *Lab) AddCafe() {
@@ -53,15 +55,20 @@ func (l *Lab) AddCafe() {
 	}
 	go serveDNSOverTCP(l.listenTCP(hostPort(CafeResolver, 53)))
 	go serveDNSOverTCP(l.listenTCP(hostPort(CafeResolver, 853)))
-	var pc net.PacketConn
-	if err := InNetNS(l.Server, func() (err error) {
-		pc, err = net.ListenPacket("udp", hostPort(CafeResolver, 53))
-		return err
-	}); err != nil {
-		t.Fatalf("café resolver: %v", err)
+	// The café's resolver, and the router's DNS on its tunnel IPv6
+	// address: a config may name it while its tunnel routes only IPv4,
+	// and then the client reaches it outside the tunnel.
+	for _, addr := range []string{hostPort(CafeResolver, 53), hostPort(TunServer6, 53)} {
+		var pc net.PacketConn
+		if err := InNetNS(l.Server, func() (err error) {
+			pc, err = net.ListenPacket("udp", addr)
+			return err
+		}); err != nil {
+			t.Fatalf("dns on %s in the server namespace: %v", addr, err)
+		}
+		t.Cleanup(func() { pc.Close() })
+		go serveDNSOverUDP(pc)
 	}
-	t.Cleanup(func() { pc.Close() })
-	go serveDNSOverUDP(pc)
 }
 
 // listenTCP listens on addr in the server namespace until the test ends.

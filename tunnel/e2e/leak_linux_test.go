@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -46,11 +48,15 @@ var (
 	// while it is up; after a crash only the kill switch stops it.
 	probeInternet4 = netlab.Probe{Name: "TCP to a host beyond the café", Proto: "tcp", Addr: addrPort(netlab.Internet4, netlab.WebPort)}
 	probeTunnelDNS = netlab.Probe{Name: "DNS to the tunnel's resolver", Proto: "dns-udp", Addr: addrPort(netlab.TunServer4, 53)}
+	// The config names the router's IPv6 address as a second DNS server
+	// (leakConfig), but the tunnel routes only IPv4: queries to it would
+	// cross the café in clear.
+	probeTunnelDNS6 = netlab.Probe{Name: "DNS to the tunnel's IPv6 resolver, which an IPv4-only tunnel does not carry", Proto: "dns-udp", Addr: addrPort(netlab.TunServer6, 53)}
 )
 
 // aroundTheTunnel are the probes that may only succeed by leaving the
 // client outside the tunnel; the kill switch must stop every one.
-var aroundTheTunnel = []netlab.Probe{probeCafeDNS, probeCafeDNSTCP, probeCafeDoT, probePrinter, probeUplink6, probeInternet6, probeBound4}
+var aroundTheTunnel = []netlab.Probe{probeCafeDNS, probeCafeDNSTCP, probeCafeDoT, probePrinter, probeUplink6, probeInternet6, probeBound4, probeTunnelDNS6}
 
 // onTheLAN are those of aroundTheTunnel that Allow LAN lets through: the
 // uplinks' directly connected subnets, IPv6 too (as on Windows), but not
@@ -58,7 +64,8 @@ var aroundTheTunnel = []netlab.Probe{probeCafeDNS, probeCafeDNSTCP, probeCafeDoT
 var onTheLAN = []netlab.Probe{probePrinter, probeUplink6}
 
 // newLeakLab is a lab in a café with the service and a full tunnel
-// "home" that routes only IPv4, and checks that every probe reaches its
+// "home" that routes only IPv4 (with an IPv4 and an IPv6 DNS server),
+// and checks that every probe reaches its
 // server directly while no tunnel is up: a probe that fails later then
 // fails because of the tunnel.
 func newLeakLab(t *testing.T) (*netlab.Lab, *netlab.Service) {
@@ -66,7 +73,17 @@ func newLeakLab(t *testing.T) (*netlab.Lab, *netlab.Service) {
 	l := netlab.New(t, netlab.Options{DNS: true})
 	l.AddCafe()
 	svc := l.StartService()
-	l.Import("home", "0.0.0.0/0")
+	// The router's config for a full IPv4 tunnel, with its IPv6 address
+	// as a second DNS server.
+	text := strings.Replace(l.ClientConfig("0.0.0.0/0"), "DNS = "+netlab.TunServer4+",", "DNS = "+netlab.TunServer4+", "+netlab.TunServer6+",", 1)
+	if !strings.Contains(text, netlab.TunServer6+", home.lan") {
+		t.Fatalf("no IPv6 DNS server in the config:\n%s", text)
+	}
+	path := filepath.Join(l.Dir, "home.conf")
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.Wgdesk("import", "--name", "home", path)
 	expectProbes(t, l, "before any tunnel is up", want(aroundTheTunnel, true), want([]netlab.Probe{probeInternet4}, true))
 	return l, svc
 }
