@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -315,4 +316,58 @@ func TestLinuxKillSwitchFailsBeforeRoutes(t *testing.T) {
 		t.Errorf("calls (- want, + got):\n%s", d)
 	}
 	f.wantJournalEmpty(t)
+}
+
+// The LAN watch stops cleanly while address changes keep coming, as the
+// tunnel goes up and down, and a removed subnet is dropped again.
+func TestLinuxKillSwitchLANWatchUnderChurn(t *testing.T) {
+	f, _ := newKillSwitchFixture(t)
+	up0, err := f.ns.h.LinkByName("up0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	churn := &netlink.Addr{IPNet: &net.IPNet{IP: net.ParseIP("192.0.2.5"), Mask: net.CIDRMask(24, 32)}}
+	before := runtime.NumGoroutine()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			f.ns.h.AddrAdd(up0, churn)
+			time.Sleep(5 * time.Millisecond)
+			f.ns.h.AddrDel(up0, churn)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	for range 5 {
+		f.apply(t, killSwitchSettings(true))
+		time.Sleep(150 * time.Millisecond) // let a rebuild or two happen
+		f.apply(t, Settings{})
+	}
+	close(stop)
+	<-done
+	f.ns.h.AddrDel(up0, churn)
+	if f.net.fw.stopWatch != nil {
+		t.Error("the lan watch still runs with no tunnel")
+	}
+	// The watch's goroutines (and netlink subscriptions) end with it.
+	for deadline := time.Now().Add(3 * time.Second); runtime.NumGoroutine() > before; {
+		if time.Now().After(deadline) {
+			t.Errorf("goroutines: %d before, %d after", before, runtime.NumGoroutine())
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// Up again without the churned subnet: it is not allowed.
+	f.apply(t, killSwitchSettings(true))
+	if table := f.ns.nftList(t, nftTableName); strings.Contains(table, "192.0.2.0/24") {
+		t.Errorf("a removed subnet is allowed:\n%s", table)
+	}
+	f.apply(t, Settings{})
 }

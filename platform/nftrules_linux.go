@@ -87,15 +87,14 @@ const ipProtoICMPv6Nft = 58
 
 // ICMPv6 types: MLD (RFC 3810) and neighbour discovery (RFC 4861).
 const (
-	icmp6MLDQuery       = 130
-	icmp6RouterSolicit  = 133
-	icmp6RouterAdvert   = 134
-	icmp6NeighSolicit   = 135
-	icmp6NeighAdvert    = 136
-	icmp6Redirect       = 137
-	icmp6MLDv2Report    = 143
-	icmp6NoType         = -1
-	nftStateEstablished = "established,related"
+	icmp6MLDQuery      = 130
+	icmp6RouterSolicit = 133
+	icmp6RouterAdvert  = 134
+	icmp6NeighSolicit  = 135
+	icmp6NeighAdvert   = 136
+	icmp6Redirect      = 137
+	icmp6MLDv2Report = 143
+	icmp6NoType      = -1 // nftRule.ICMPType: any
 )
 
 var icmp6Names = map[int]string{
@@ -141,7 +140,7 @@ func (r nftRule) expr() string {
 		f = append(f, fmt.Sprintf("meta mark 0x%08x", r.Mark))
 	}
 	if r.Established {
-		f = append(f, "ct state "+nftStateEstablished)
+		f = append(f, "ct state established,related")
 	}
 	addr := func(dir string, p netip.Prefix) {
 		fam := "ip"
@@ -182,12 +181,6 @@ func (r nftRule) expr() string {
 	}
 	return strings.Join(f, " ")
 }
-
-// Multicast groups and link-local prefixes the rules name (wfpfilters.go
-// has the same for Windows).
-var (
-	nftAllMLDv2Routers = netip.MustParseAddr("ff02::16")
-)
 
 func hostPrefix(a netip.Addr) netip.Prefix { return netip.PrefixFrom(a, a.BitLen()) }
 
@@ -288,7 +281,7 @@ func nftRuleset(tunnels []nftTunnel, lan []netip.Prefix) []nftRule {
 	add(nftOutput, "ndp router solicitation", nftRule{Daddr: hostPrefix(netip.MustParseAddr("ff02::2")), Proto: ipProtoICMPv6Nft, ICMPType: icmp6RouterSolicit, Accept: true})
 	add(nftOutput, "ndp neighbor solicitation", nftRule{Proto: ipProtoICMPv6Nft, ICMPType: icmp6NeighSolicit, Accept: true})
 	add(nftOutput, "ndp neighbor advertisement", nftRule{Proto: ipProtoICMPv6Nft, ICMPType: icmp6NeighAdvert, Accept: true})
-	add(nftOutput, "mld reports, which switches with mld snooping need for ndp", nftRule{Daddr: hostPrefix(nftAllMLDv2Routers), Proto: ipProtoICMPv6Nft, ICMPType: icmp6MLDv2Report, Accept: true})
+	add(nftOutput, "mld reports, which switches with mld snooping need for ndp", nftRule{Daddr: hostPrefix(netip.MustParseAddr("ff02::16")), Proto: ipProtoICMPv6Nft, ICMPType: icmp6MLDv2Report, Accept: true})
 	if allowLAN {
 		lanRules(nftOutput, false)
 		for _, m := range mdns {
