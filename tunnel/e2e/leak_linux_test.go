@@ -369,3 +369,39 @@ func TestLeakKillSwitchAfterCrash(t *testing.T) {
 	svc2.Stop(t)
 	t.Logf("took %s", time.Since(start).Round(100*time.Millisecond))
 }
+
+// The leak filter itself, on made-up packets: what it lets pass and what
+// it reports.
+func TestLeakFilter(t *testing.T) {
+	client, endpoint := addrPort(netlab.UplinkClient, 40000), addrPort(netlab.UplinkServer, netlab.ServerPort)
+	wg := append([]byte{4, 0, 0, 0}, make([]byte, 28)...)
+	pkt := func(kind string, src, dst netip.AddrPort, payload []byte, icmp uint8) netlab.Packet {
+		return netlab.Packet{Kind: kind, Src: src, Dst: dst, Payload: payload, ICMPType: icmp}
+	}
+	fe80, allNodes := addrPort("fe80::1", 0), addrPort("ff02::1", 0)
+	fine := []netlab.Packet{
+		pkt("udp", client, endpoint, wg, 0),
+		pkt("udp", endpoint, client, wg, 0),
+		pkt("arp", addrPort(netlab.UplinkClient, 0), addrPort(netlab.UplinkServer, 0), nil, 0),
+		pkt("udp", addrPort("0.0.0.0", 68), addrPort("255.255.255.255", 67), []byte{1}, 0),
+		pkt("udp", addrPort("fe80::1", 546), addrPort("ff02::1:2", 547), []byte{1}, 0),
+		pkt("icmpv6", fe80, allNodes, nil, 135),
+		pkt("icmpv6", fe80, addrPort("ff02::16", 0), nil, 143),
+		pkt("tcp", client, probePrinter.Addr, nil, 0), // allowed below
+	}
+	bad := []netlab.Packet{
+		pkt("udp", client, endpoint, []byte("not wireguard, but to its port 51820"), 0),
+		pkt("udp", client, probeCafeDNS.Addr, []byte{1}, 0),
+		pkt("tcp", addrPort(netlab.UplinkClient6, 40000), probeInternet6.Addr, nil, 0),
+		pkt("icmpv6", fe80, allNodes, nil, 128), // echo request
+		pkt("icmp", client, addrPort(netlab.Internet4, 0), nil, 8),
+		pkt("ethertype 0x88cc", netip.AddrPort{}, netip.AddrPort{}, nil, 0),
+	}
+	got := leaks(append(fine, bad...), probePrinter.Addr)
+	if render(got) != render(bad) {
+		t.Fatalf("leaks:\n%s\nwant:\n%s", render(got), render(bad))
+	}
+	if got := leaks(fine); len(got) != 1 || !got[0].Involves(probePrinter.Addr) {
+		t.Fatalf("without Allow LAN the printer's packet is a leak; got:\n%s", render(got))
+	}
+}
