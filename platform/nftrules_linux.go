@@ -93,8 +93,8 @@ const (
 	icmp6NeighSolicit  = 135
 	icmp6NeighAdvert   = 136
 	icmp6Redirect      = 137
-	icmp6MLDv2Report = 143
-	icmp6NoType      = -1 // nftRule.ICMPType: any
+	icmp6MLDv2Report   = 143
+	icmp6NoType        = -1 // nftRule.ICMPType: any
 )
 
 var icmp6Names = map[int]string{
