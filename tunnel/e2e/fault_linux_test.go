@@ -51,6 +51,12 @@ func mustRestore(t *testing.T, l *netlab.Lab, before, what string) {
 	}
 }
 
+// nftTables is the `nft list tables` part of a FullSnapshot.
+func nftTables(snapshot string) string {
+	_, tables, _ := strings.Cut(snapshot, "$ nft list tables\n")
+	return tables
+}
+
 // A service killed with SIGKILL after any step of bringing a full tunnel
 // up (a test build pauses there) leaves nothing behind once the release
 // binary has started again, and the tunnel is inactive and starts.
@@ -91,6 +97,13 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 		svc.Kill()
 		if err := <-upDone; err == nil {
 			t.Fatalf("up returned no error although the service was killed after %s", step)
+		}
+		t.Logf("killed after %s; nftables tables then: %q", step, nftTables(during))
+		// A kill switch in force stays closed until the next start.
+		if tables := nftTables(during); tables != "" {
+			if got := nftTables(l.FullSnapshot()); got != tables {
+				t.Fatalf("the kill after %s changed the nftables tables from %q to %q", step, tables, got)
+			}
 		}
 		cancel()
 		c.Close()
