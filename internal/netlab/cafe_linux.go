@@ -37,7 +37,7 @@ func (l *Lab) AddCafe() {
 	if err := os.WriteFile(l.ResolvConfPath(), []byte(rc), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	vs := "vs" + l.ID
+	vs := l.ServerUplink()
 	l.InNS(l.Server, "ip", "addr", "add", CafeResolver+"/24", "dev", vs)
 	l.InNS(l.Server, "ip", "addr", "add", Printer+"/24", "dev", vs)
 	l.InNS(l.Server, "ip", "-6", "addr", "add", UplinkServer6+"/64", "dev", vs, "nodad")
@@ -69,6 +69,18 @@ func (l *Lab) AddCafe() {
 		t.Cleanup(func() { pc.Close() })
 		go serveDNSOverUDP(pc)
 	}
+}
+
+// ServerUplink names the server's end of the veth pair, where the café's
+// addresses are.
+func (l *Lab) ServerUplink() string { return "vs" + l.ID }
+
+// ServeBanner serves Banner(addr) on TCP addr in the server namespace,
+// as the lab's other servers do, until the test ends: a further server
+// for a test that adds addresses.
+func (l *Lab) ServeBanner(addr string) {
+	l.t.Helper()
+	go serveBanner(l.listenTCP(addr))
 }
 
 // listenTCP listens on addr in the server namespace until the test ends.

@@ -370,6 +370,51 @@ func TestLeakKillSwitchAfterCrash(t *testing.T) {
 	t.Logf("took %s", time.Since(start).Round(100*time.Millisecond))
 }
 
+// Allow LAN follows the uplink's addresses: a subnet the uplink gains
+// while the tunnel is up becomes reachable, and one it loses is blocked
+// again. The probe binds to the uplink, so that it cannot take the
+// tunnel (whose far end would answer for the address too).
+func TestLeakAllowLANFollowsUplinkAddresses(t *testing.T) {
+	start := time.Now()
+	l, svc := newLeakLab(t)
+	requireKillSwitch(t, l, "home")
+	const serverAddr, clientAddr, printerAddr = "10.77.0.1", "10.77.0.2", "10.77.0.9"
+	l.InNS(l.Server, "ip", "addr", "add", serverAddr+"/24", "dev", l.ServerUplink())
+	l.InNS(l.Server, "ip", "addr", "add", printerAddr+"/24", "dev", l.ServerUplink())
+	printer2 := netlab.Probe{Name: "a printer on the subnet the uplink gained", Proto: "tcp", Addr: addrPort(printerAddr, netlab.PrinterPort), BindUplink: true}
+	l.ServeBanner(printer2.Addr.String())
+
+	l.Wgdesk("set", "home", "allowlan=on")
+	l.Wgdesk("up", "home")
+	expectProbes(t, l, "Allow LAN, before the uplink gains a subnet", want([]netlab.Probe{printer2}, false), want(onTheLAN, true))
+
+	// The watch is asynchronous: give it a few seconds, no more.
+	l.InNS(l.Client, "ip", "addr", "add", clientAddr+"/24", "dev", l.ClientUplink())
+	until := func(ok bool) bool {
+		for limit := time.Now().Add(5 * time.Second); time.Now().Before(limit); time.Sleep(100 * time.Millisecond) {
+			if (l.Probe(printer2, 500*time.Millisecond) == nil) == ok {
+				return true
+			}
+		}
+		return false
+	}
+	if !until(true) {
+		t.Fatalf("the printer on the subnet the uplink gained is not reachable 5s later; rules:\n%s", nftRuleset(l))
+	}
+	l.InNS(l.Client, "ip", "addr", "del", clientAddr+"/24", "dev", l.ClientUplink())
+	if !until(false) {
+		t.Fatalf("the subnet the uplink lost is still reachable 5s later; rules:\n%s", nftRuleset(l))
+	}
+	expectSealed(t, l, "Allow LAN, after the uplink lost the subnet", true, []netip.AddrPort{probePrinter.Addr, probeUplink6.Addr},
+		want(aroundTheTunnel, false), want(onTheLAN, true), want([]netlab.Probe{printer2}, false), want([]netlab.Probe{probeInternet4}, true))
+	l.Wgdesk("down", "home")
+	if rules := nftRuleset(l); rules != "" {
+		t.Fatalf("down left nftables rules:\n%s", rules)
+	}
+	svc.Stop(t)
+	t.Logf("took %s", time.Since(start).Round(100*time.Millisecond))
+}
+
 // The leak filter itself, on made-up packets: what it lets pass and what
 // it reports.
 func TestLeakFilter(t *testing.T) {
