@@ -230,6 +230,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err := e.runScripts(ctx, cfg.Interface.PreUp, ifname); err != nil {
 		return fail(StepPreUp, err)
 	}
+	testPauseAfter(ctx, StepPreUp)
 
 	mtu := defaultTUNMTU
 	if cfg.Interface.MTU != 0 {
@@ -298,6 +299,7 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err := e.runScripts(ctx, cfg.Interface.PostUp, ifname); err != nil {
 		return fail(StepPostUp, err)
 	}
+	testPauseAfter(ctx, StepPostUp)
 	e.log.Verbose("tunnel %s is up on %s", e.name, ifname)
 	return nil
 }

@@ -270,8 +270,9 @@ func (l *Lab) StartService() *Service {
 
 // ServiceOptions change one run of the service (StartServiceWith).
 type ServiceOptions struct {
-	Bin string   // the binary to run; empty: the lab's
-	Env []string // added to the service's environment
+	Bin  string   // the binary to run; empty: the lab's
+	Env  []string // added to the service's environment
+	Args []string // more flags, such as --allow-scripts
 }
 
 // StartServiceWith is StartService with another binary or environment,
@@ -285,8 +286,8 @@ func (l *Lab) StartServiceWith(o ServiceOptions) *Service {
 	}
 	os.MkdirAll(filepath.Dir(l.SocketPath()), 0o755)
 	s := &Service{out: &Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command("ip", "netns", "exec", l.Client, bin, "service",
-		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose")
+	s.cmd = exec.Command("ip", append([]string{"netns", "exec", l.Client, bin, "service",
+		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose"}, o.Args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if len(o.Env) > 0 {
 		s.cmd.Env = append(os.Environ(), o.Env...)

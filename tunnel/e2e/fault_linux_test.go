@@ -58,18 +58,23 @@ func nftTables(snapshot string) string {
 }
 
 // A service killed with SIGKILL after any step of bringing a full tunnel
-// up (a test build pauses there) leaves nothing behind once the release
-// binary has started again, and the tunnel is inactive and starts.
+// up (a test build pauses there), scripts included, leaves nothing
+// behind once the release binary has started again, and the tunnel is
+// inactive and starts.
 func TestE2EFaultKilledDuringUp(t *testing.T) {
 	l := netlab.New(t, netlab.Options{DNS: true})
 	hooks := netlab.BuildTestHooks(t)
 	before := l.FullSnapshot()
-	svc := l.StartService()
-	l.Import("home", "0.0.0.0/0, ::/0")
+	scripts := netlab.ServiceOptions{Args: []string{"--allow-scripts"}}
+	svc := l.StartServiceWith(scripts)
+	text := strings.Replace(l.ClientConfig("0.0.0.0/0, ::/0"), "[Peer]", "PreUp = true\nPostUp = true\n\n[Peer]", 1)
+	if _, err := dial(t, l).Import(context.Background(), "home", text); err != nil {
+		t.Fatal(err)
+	}
 	svc.Stop(t)
 
-	for _, step := range []string{"resolve", "create-tun", "set-config", "addresses-routes-dns", "up"} {
-		svc := l.StartServiceWith(netlab.ServiceOptions{Bin: hooks, Env: []string{netlab.PauseEnv + "=" + step}})
+	for _, step := range []string{"resolve", "pre-up", "create-tun", "set-config", "addresses-routes-dns", "up", "post-up"} {
+		svc := l.StartServiceWith(netlab.ServiceOptions{Bin: hooks, Env: []string{netlab.PauseEnv + "=" + step}, Args: scripts.Args})
 		ctx, cancel := context.WithCancel(context.Background())
 		c := api.Dial(l.SocketPath())
 		upDone := make(chan error, 1)
@@ -79,11 +84,11 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 		})
 		during := l.FullSnapshot()
 		switch step {
-		case "resolve":
+		case "resolve", "pre-up":
 			if during != before {
 				t.Fatalf("resolving changed the namespace:\n%s", platform.LineDiff(before, during))
 			}
-		case "addresses-routes-dns", "up":
+		case "addresses-routes-dns", "up", "post-up":
 			// The kill must interrupt a tunnel that changed routes and
 			// resolv.conf, or the recovery is not tested.
 			if !strings.Contains(during, "nameserver "+netlab.TunServer4) || !strings.Contains(during, "suppress_prefixlength 0") {
@@ -115,7 +120,7 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 	}
 
 	// The tunnel still works.
-	svc = l.StartService()
+	svc = l.StartServiceWith(scripts)
 	l.Wgdesk("up", "home")
 	if err := l.Ping(netlab.OfficeLAN4); err != nil {
 		t.Fatal(err)
