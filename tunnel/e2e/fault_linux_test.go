@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -119,8 +120,18 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 		next.Stop(t)
 	}
 
-	// The tunnel still works.
-	svc = l.StartServiceWith(scripts)
+	// The tunnel still works, and the release binary has no pause: it
+	// ignores the variable, and does not even contain its name.
+	for bin, want := range map[string]bool{l.Bin: false, hooks: true} {
+		b, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := bytes.Contains(b, []byte(netlab.PauseEnv)); got != want {
+			t.Fatalf("%s contains %s: %v, want %v", bin, netlab.PauseEnv, got, want)
+		}
+	}
+	svc = l.StartServiceWith(netlab.ServiceOptions{Env: []string{netlab.PauseEnv + "=create-tun"}, Args: scripts.Args})
 	l.Wgdesk("up", "home")
 	if err := l.Ping(netlab.OfficeLAN4); err != nil {
 		t.Fatal(err)
