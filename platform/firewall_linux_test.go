@@ -371,3 +371,36 @@ func TestLinuxKillSwitchLANWatchUnderChurn(t *testing.T) {
 	}
 	f.apply(t, Settings{})
 }
+
+// Recover opens the network even when something else of the crashed run
+// cannot be undone: no tunnel is up to use, and the error is reported.
+func TestLinuxRecoverRemovesKillSwitchWhenDNSFails(t *testing.T) {
+	f, _ := newKillSwitchFixture(t)
+	b := nftNetlink{netnsFd: int(f.ns.ns)}
+	tun := nftTestTunnel(t, tunName, killSwitchSettings(false))
+	if err := b.replace(nftTableName, nftRuleset([]nftTunnel{tun}, nil)); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(f.stateDir, "platform")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	journal := `{"interface": "wgt0", "firewall": true, "dns": {"mode": "resolvconf", "record": "wgt0.wgdesk"}}`
+	if err := os.WriteFile(filepath.Join(dir, tunName+".json"), []byte(journal), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	seams := f.killSwitchSeams(b)
+	seams.run = func(context.Context, []byte, string, ...string) error { return errors.New("resolvconf: not found") }
+	f.net = f.newNetwork(t, seams)
+	err := f.net.Recover(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "resolvconf: not found") {
+		t.Errorf("recover: %v, want the dns error", err)
+	}
+	if got := f.ns.nftList(t, nftTableName); got != "" {
+		t.Errorf("the kill switch stayed:\n%s", got)
+	}
+	data, _ := os.ReadFile(filepath.Join(dir, tunName+".json"))
+	if strings.Contains(string(data), "firewall") || !strings.Contains(string(data), "resolvconf") {
+		t.Errorf("journal after recover:\n%s", data)
+	}
+}

@@ -266,11 +266,12 @@ func (n *linuxNetwork) Recover(ctx context.Context) error {
 			e = n.staleEntry(e)
 		}
 		cur, err := n.applyLocked(ctx, e, Plan{Interface: e.Interface})
-		if err == nil && cur.Firewall {
+		if cur.Firewall {
 			// The kill switch of the crashed run kept the network
-			// closed until now.
+			// closed until now. It goes even when something else
+			// could not be undone: no tunnel is up to use.
 			n.logf("removing the kill switch of %s from an earlier run", e.Interface)
-			err = n.firewallOffLocked(e.Interface, cur)
+			err = errors.Join(err, n.firewallOffLocked(e.Interface, cur))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", e.Interface, err))
