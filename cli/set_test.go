@@ -31,7 +31,7 @@ func TestSetVerbAndKillSwitchStatus(t *testing.T) {
 		t.Errorf("set on a split tunnel:\n%s", out)
 	}
 
-	// Windows: the kill switch is enforced, Allow LAN is not yet.
+	// A system whose firewall enforces the kill switch but not Allow LAN.
 	e.svc.SetFirewall(platform.FirewallSupport{KillSwitch: true})
 	if out := e.must("status", "home"); !strings.Contains(out, "  kill switch: on (blocks everything outside the tunnel while it is up)\n") {
 		t.Errorf("status of an inactive full tunnel:\n%s", out)

@@ -2,9 +2,9 @@ package platform
 
 import "testing"
 
-// Only Windows enforces a kill switch today. The other Networks must not
-// claim one, so that the service tells the user it is not available
-// rather than pretend it is on (issue #11 brings nftables to Linux).
+// Windows (WFP) and Linux (nftables) enforce a kill switch; the macOS
+// Network and the fallback must not claim one, so that the service tells
+// the user it is not available rather than pretend it is on.
 func TestNoKillSwitchWithoutAFirewall(t *testing.T) {
 	for name, n := range map[string]Network{
 		"macos":       newMacNetwork(Options{StateDir: t.TempDir()}, nil),

@@ -138,6 +138,8 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		subsWake: make(chan struct{}),
 	}
 	switch {
+	case !m.fw.KillSwitch && m.fw.Limit != "":
+		m.log.Error("kill switch: not available here (%s); full tunnels are not protected against leaks", m.fw.Limit)
 	case !m.fw.KillSwitch:
 		m.log.Verbose("kill switch: not available on this system yet; full tunnels are not protected against leaks")
 	case m.fw.Limit != "":
