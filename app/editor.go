@@ -238,6 +238,14 @@ func (u *UI) saveEditor(e *editor) {
 		showMessage("Deactivate first", "Deactivate "+e.name+" before changing its config.", e.win)
 		return
 	}
+	if v, ok := u.model.get(e.name); ok && !e.opts.changed() {
+		// The user left the checks alone: save what the service has
+		// now, which the detail pane or the CLI may have changed since
+		// the editor opened.
+		e.opts.lanAvailable = v.AllowLANAvailable
+		e.opts.reset(v.Options)
+		e.validate()
+	}
 	oldText, want := e.orig, e.opts.wanted()
 	var stored *api.OptionsJSON // nil: the service has no options
 	if e.opts.stored != nil {

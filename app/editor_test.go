@@ -345,3 +345,32 @@ func TestEditorRefusedOptionsKeepTheText(t *testing.T) {
 		t.Errorf("editor after the refusal: allow lan %v, save disabled %v, text saved %v", lan.Checked, e.save.Disabled(), e.orig == e.text.Text)
 	}
 }
+
+func TestEditorSavesOptionsChangedElsewhere(t *testing.T) {
+	h := newHarness(t, true, Options{})
+	h.svc.SetFirewall(platform.FirewallSupport{KillSwitch: true})
+	if err := h.svc.Import("home", fullTestConfig(t)); err != nil {
+		t.Fatal(err)
+	}
+	e := h.openEditorOf("home")
+	// The kill switch is turned off elsewhere (the detail pane, the
+	// CLI) while the editor is open; the editor's checks were not
+	// touched, so saving the text keeps it off.
+	if err := h.svc.SetOptions(context.Background(), "home", tunnel.Options{KillSwitch: tunnel.KillSwitchOff}); err != nil {
+		t.Fatal(err)
+	}
+	h.waitFor("the options", func() bool {
+		v, ok := h.ui.model.get("home")
+		return ok && v.Options != nil && v.Options.KillSwitch == "off"
+	})
+	e.text.SetText(strings.Replace(e.text.Text, "MTU = 1380", "MTU = 1280", 1))
+	test.Tap(e.save)
+	h.waitFor("the save", func() bool { return e.status.Text == "Saved." })
+	info, _ := h.svc.Get("home")
+	if info.Config.Interface.MTU != 1280 || info.Options.KillSwitch != tunnel.KillSwitchOff {
+		t.Errorf("service after saving: MTU %d, options %+v", info.Config.Interface.MTU, info.Options)
+	}
+	if ks := findCheck(e.win.Content(), killSwitchLabel); ks == nil || ks.Checked {
+		t.Error("the editor's kill switch check does not show the saved setting")
+	}
+}
