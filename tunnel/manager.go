@@ -102,6 +102,8 @@ type managed struct {
 	busy      chan struct{} // set while starting or stopping; closed when done
 	stopStats chan struct{}
 	claims    *claims // of cfg, once an Up has computed them (overlap.go)
+	// downByCaller: Down was called on it, so Autostart leaves it alone.
+	downByCaller bool
 }
 
 // NewManager opens the store in opts.StateDir and lists its tunnels, all
@@ -409,6 +411,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	t.downByCaller = true
 	switch t.state {
 	case StateInactive:
 		m.mu.Unlock()
@@ -533,10 +536,13 @@ func (m *Manager) SetOptionsAs(ctx context.Context, who Caller, name string, o O
 	}
 	t.opts = o
 	eng := t.engine
-	if eng == nil || t.state != StateActive {
+	// Autostart is the service's own business: the engine need not hear
+	// of a change to it alone.
+	firewallSame := o.KillSwitch == old.KillSwitch && o.AllowLAN == old.AllowLAN
+	if eng == nil || t.state != StateActive || firewallSame {
 		m.emitLocked(EventOptions, t)
 		m.mu.Unlock()
-		m.log.Verbose("tunnel %s: options stored: kill switch %s, allow lan %s", name, o.KillSwitch, onOff(o.AllowLAN))
+		m.log.Verbose("tunnel %s: options stored: kill switch %s, allow lan %s, autostart %s", name, o.KillSwitch, onOff(o.AllowLAN), onOff(o.Autostart))
 		return nil
 	}
 	done := make(chan struct{})
@@ -558,7 +564,7 @@ func (m *Manager) SetOptionsAs(ctx context.Context, who Caller, name string, o O
 		m.log.Error("tunnel %s: %v", name, err)
 		return fmt.Errorf("set options of %s: %w", name, err)
 	}
-	m.log.Verbose("tunnel %s: options applied: kill switch %s, allow lan %s", name, o.KillSwitch, onOff(o.AllowLAN))
+	m.log.Verbose("tunnel %s: options applied: kill switch %s, allow lan %s, autostart %s", name, o.KillSwitch, onOff(o.AllowLAN), onOff(o.Autostart))
 	m.emitLocked(EventOptions, t)
 	return nil
 }

@@ -41,12 +41,18 @@ func ParseKillSwitch(s string) (KillSwitch, error) {
 }
 
 // Options are the per-tunnel settings. The zero value is the default:
-// kill switch automatic (on for full tunnels), LAN not allowed.
+// kill switch automatic (on for full tunnels), LAN not allowed, not
+// started with the service.
 type Options struct {
 	KillSwitch KillSwitch `json:"kill_switch,omitempty"`
 	// AllowLAN keeps the directly connected subnets reachable while the
 	// kill switch is on (printers, file shares). Off by default.
 	AllowLAN bool `json:"allow_lan,omitempty"`
+	// Autostart ("Connect at startup") brings the tunnel up when the
+	// service starts and the network is online (Manager.Autostart), so
+	// that it is back after a reboot. Off by default; for every tunnel,
+	// full or split.
+	Autostart bool `json:"autostart,omitempty"`
 }
 
 // DefaultOptions are what a tunnel without stored options gets.
@@ -126,6 +132,7 @@ func firewallSettings(cfg *config.Config, o Options) (killSwitch, allowLAN bool)
 type storedMeta struct {
 	KillSwitch KillSwitch `json:"kill_switch"`
 	AllowLAN   bool       `json:"allow_lan"`
+	Autostart  bool       `json:"autostart"`
 	// Owner is who wrote the config; absent in files from before owners
 	// were recorded.
 	Owner *Caller `json:"owner,omitempty"`
@@ -134,7 +141,7 @@ type storedMeta struct {
 // marshalMeta is the stored form: indented JSON with every option, so
 // that a person reading the file sees the defaults too, and the owner.
 func marshalMeta(o Options, owner *Caller) []byte {
-	b, _ := json.MarshalIndent(storedMeta{o.KillSwitch, o.AllowLAN, owner}, "", "  ")
+	b, _ := json.MarshalIndent(storedMeta{o.KillSwitch, o.AllowLAN, o.Autostart, owner}, "", "  ")
 	return append(b, '\n')
 }
 
@@ -151,7 +158,7 @@ func unmarshalMeta(b []byte) (Options, *Caller, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return DefaultOptions(), nil, fmt.Errorf("%w: %w", ErrBadOptions, err)
 	}
-	n, err := Options{KillSwitch: m.KillSwitch, AllowLAN: m.AllowLAN}.Normalized()
+	n, err := Options{KillSwitch: m.KillSwitch, AllowLAN: m.AllowLAN, Autostart: m.Autostart}.Normalized()
 	if err != nil {
 		return DefaultOptions(), nil, err
 	}

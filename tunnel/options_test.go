@@ -131,7 +131,7 @@ func TestStoreOptions(t *testing.T) {
 	if o, owner, err := st.loadMeta("home"); err != nil || o != DefaultOptions() || owner != nil {
 		t.Fatalf("absent options: %+v, %v, %v; want the defaults and no owner", o, owner, err)
 	}
-	want := Options{KillSwitch: KillSwitchOff, AllowLAN: true}
+	want := Options{KillSwitch: KillSwitchOff, AllowLAN: true, Autostart: true}
 	if err := st.saveMeta("home", want, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestStoreOptions(t *testing.T) {
 		t.Errorf("options file mode %v, want 0600", fi.Mode().Perm())
 	}
 	b, _ := os.ReadFile(path)
-	if got := string(b); got != "{\n  \"kill_switch\": \"off\",\n  \"allow_lan\": true\n}\n" {
+	if got := string(b); got != "{\n  \"kill_switch\": \"off\",\n  \"allow_lan\": true,\n  \"autostart\": true\n}\n" {
 		t.Errorf("stored options:\n%s", got)
 	}
 	conf, _ := os.ReadFile(filepath.Join(dir, "tunnels", "home.conf"))
@@ -154,6 +154,12 @@ func TestStoreOptions(t *testing.T) {
 	loaded, err := st.load()
 	if err != nil || len(loaded) != 1 || loaded[0].opts != want || loaded[0].optErr != nil {
 		t.Fatalf("load: %+v, %v", loaded, err)
+	}
+
+	// A file written before autostart existed loads with it off.
+	os.WriteFile(path, []byte(`{"kill_switch": "on", "allow_lan": true}`), 0o600)
+	if o, _, err := st.loadMeta("home"); err != nil || o != (Options{KillSwitch: KillSwitchOn, AllowLAN: true}) {
+		t.Errorf("options from before autostart: %+v, %v; want autostart off", o, err)
 	}
 
 	// A corrupt file gives the defaults (the kill switch on for a full
