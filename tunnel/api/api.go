@@ -205,11 +205,15 @@ type OptionsJSON struct {
 	// or "off".
 	KillSwitch string `json:"kill_switch"`
 	AllowLAN   bool   `json:"allow_lan"`
+	// Autostart ("connect at startup"): the service brings the tunnel up
+	// when it starts and the network is online. Absent from a service
+	// older than it, which also refuses it in a request (unknown field).
+	Autostart bool `json:"autostart,omitempty"`
 }
 
 // Options converts to the service's type.
 func (o OptionsJSON) Options() tunnel.Options {
-	return tunnel.Options{KillSwitch: tunnel.KillSwitch(o.KillSwitch), AllowLAN: o.AllowLAN}
+	return tunnel.Options{KillSwitch: tunnel.KillSwitch(o.KillSwitch), AllowLAN: o.AllowLAN, Autostart: o.Autostart}
 }
 
 func optionsJSON(o tunnel.Options) *OptionsJSON {
@@ -217,7 +221,7 @@ func optionsJSON(o tunnel.Options) *OptionsJSON {
 	if k == "" {
 		k = tunnel.KillSwitchAuto
 	}
-	return &OptionsJSON{KillSwitch: string(k), AllowLAN: o.AllowLAN}
+	return &OptionsJSON{KillSwitch: string(k), AllowLAN: o.AllowLAN, Autostart: o.Autostart}
 }
 
 // PeerJSON holds the live figures of one peer of an active tunnel.
