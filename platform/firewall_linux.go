@@ -35,7 +35,6 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
-	"golang.org/x/sys/unix"
 )
 
 // linuxFirewallLimit is what the service log says about the kill switch.
@@ -214,31 +213,13 @@ func (n *linuxNetwork) setFirewallLocked(on map[string]nftTunnel) error {
 // look on-link too). Default and host routes, multicast and loopback are
 // no subnets to allow.
 func (n *linuxNetwork) connectedSubnetsLocked(on map[string]nftTunnel) ([]netip.Prefix, error) {
-	skip := map[int]bool{}
-	names := slices.Concat(slices.Collect(maps.Keys(n.owned)), slices.Collect(maps.Keys(on)), slices.Collect(maps.Keys(n.wantRules)), []string{"lo"})
-	for _, name := range names {
-		if l, err := n.seams.nl.LinkByName(name); err == nil {
-			skip[l.Attrs().Index] = true
-		}
-	}
-	routes, err := n.seams.nl.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_MAIN}, netlink.RT_FILTER_TABLE)
+	local, err := n.connectedLocalLocked(on) // connected_linux.go
 	if err != nil {
 		return nil, err
 	}
-	var out []netip.Prefix
-	for _, r := range routes {
-		if skip[r.LinkIndex] || r.Gw != nil || len(r.MultiPath) > 0 || r.Type != unix.RTN_UNICAST {
-			continue
-		}
-		p, ok := prefixOf(r.Dst)
-		if !ok {
-			continue
-		}
-		a := p.Addr()
-		if p.Bits() == 0 || p.Bits() == a.BitLen() || a.IsMulticast() || a.IsLoopback() {
-			continue
-		}
-		out = append(out, p.Masked())
+	out := make([]netip.Prefix, 0, len(local))
+	for _, l := range local {
+		out = append(out, l.Prefix)
 	}
 	return uniqueSorted(out, func(p netip.Prefix) netip.Prefix { return p }, comparePrefix), nil
 }

@@ -1,0 +1,15 @@
+//go:build !linux
+
+package platform
+
+import (
+	"errors"
+
+	"github.com/wgdesk/wgdesk/config"
+)
+
+// ConnectedSubnets is not implemented on this OS yet; the service's
+// Network may still list them (ConnectedSubnetsOf; Windows does).
+func ConnectedSubnets() ([]config.LocalSubnet, error) {
+	return nil, errors.ErrUnsupported
+}
