@@ -134,6 +134,14 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 	if ready != nil {
 		ready()
 	}
+	// Tunnels marked "connect at startup" come up beside the API: the
+	// wait for the network must not keep the app and CLI out.
+	autoCtx, stopAuto := context.WithCancel(ctx)
+	autoDone := make(chan struct{})
+	go func() {
+		defer close(autoDone)
+		mgr.Autostart(autoCtx, tunnel.AutostartOptions{})
+	}()
 	code := exitOK
 	err = api.Serve(ctx, ln, mgr, api.Options{
 		Version:    version(),
@@ -145,6 +153,8 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		slog.Errorf("%v", err)
 		code = exitFail
 	}
+	stopAuto()
+	<-autoDone
 	slog.Printf("stopping: taking every tunnel down")
 	cctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()

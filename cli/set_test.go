@@ -85,3 +85,35 @@ func TestSetVerbUsage(t *testing.T) {
 		t.Errorf("set on an unknown tunnel: exit %d, %q", code, errOut)
 	}
 }
+
+// autostart=on|off ("connect at startup") is a setting like the others,
+// for a split tunnel too; it keeps the kill switch and shows in status.
+func TestSetAutostart(t *testing.T) {
+	e := newEnv(t)
+	e.must("import", "--name", "office", e.writeFile("office.conf", testConfigText("10.66.0.3/32")))
+	e.must("set", "office", "killswitch=off")
+	out := e.must("set", "office", "autostart=on")
+	want := "office: kill switch off, allow LAN off\n" +
+		"  kill switch: not used, this tunnel does not route all traffic (0.0.0.0/0 or ::/0)\n" +
+		"  connect at startup: on (the service brings it up when it starts and the network is online)\n"
+	if out != want {
+		t.Errorf("set autostart=on:\n%s\nwant:\n%s", out, want)
+	}
+	if out := e.must("status", "office"); !strings.Contains(out, "  connect at startup: on") {
+		t.Errorf("status:\n%s", out)
+	}
+	if out := e.must("status", "office", "--json"); !strings.Contains(out, `"autostart": true`) {
+		t.Errorf("status --json:\n%s", out)
+	}
+	if out := e.must("set", "office", "Auto-Start=OFF", "allowlan=off"); !strings.HasSuffix(out, "  connect at startup: off\n") {
+		t.Errorf("set autostart=off:\n%s", out)
+	}
+	if out := e.must("status", "office"); strings.Contains(out, "connect at startup") {
+		t.Errorf("status shows autostart off:\n%s", out)
+	}
+	for _, bad := range [][]string{{"office", "autostart=maybe"}, {"office", "autostart=on", "auto_start=off"}} {
+		if code, _, errOut := e.run("set", bad...); code != 2 || !strings.Contains(errOut, "autostart") {
+			t.Errorf("set %v: exit %d, %q", bad, code, errOut)
+		}
+	}
+}

@@ -237,6 +237,9 @@ type StatusJSON struct {
 	// older service. AllowLAN is the stored setting.
 	KillSwitch string `json:"kill_switch,omitempty"`
 	AllowLAN   bool   `json:"allow_lan,omitempty"`
+	// Autostart: the service brings the tunnel up when it starts
+	// ("connect at startup").
+	Autostart bool `json:"autostart,omitempty"`
 }
 
 // PeerStatusJSON is one peer in `wgdesk status --json`.
@@ -253,6 +256,7 @@ func newStatusJSON(t api.TunnelJSON) StatusJSON {
 		KillSwitch: string(t.KillSwitch)}
 	if t.Options != nil {
 		s.AllowLAN = t.Options.AllowLAN
+		s.Autostart = t.Options.Autostart
 	}
 	for _, p := range t.Peers {
 		ps := PeerStatusJSON{PublicKey: p.PublicKey, Endpoint: p.Endpoint, RxBytes: p.RxBytes, TxBytes: p.TxBytes}
@@ -326,6 +330,9 @@ func writeStatus(w io.Writer, t api.TunnelJSON, now time.Time) {
 	}
 	if ks := killSwitchText(t); ks != "" {
 		fmt.Fprintf(w, "  kill switch: %s\n", ks)
+	}
+	if t.Options != nil && t.Options.Autostart {
+		fmt.Fprintf(w, "  connect at startup: %s\n", autostartText(true))
 	}
 	for _, p := range t.Peers {
 		fmt.Fprintf(w, "  peer: %s\n", p.PublicKey)

@@ -151,6 +151,7 @@ func TestVerbsAgainstService(t *testing.T) {
 		t.Fatalf("up: %q", got)
 	}
 	golden(t, "list-active.txt", e.must("list"))
+	e.must("set", "home", "autostart=on") // shown in status and status --json
 	golden(t, "status.txt", e.must("status"))
 	golden(t, "status-office.json", e.must("status", "office", "--json"))
 	golden(t, "status-all.json", e.must("status", "--json"))
