@@ -78,7 +78,9 @@ func (e *editor) markErrorLine() {
 
 func (e *editor) validate() {
 	cfg, problem, warnings, line := parseConfigText(e.text.Text)
-	e.opts.follow(cfg)
+	if c := e.win.Content(); e.opts.follow(cfg) && c != nil {
+		c.Refresh() // lay out again around the checks that came or went
+	}
 	e.errLine = line
 	if line > 0 {
 		e.gotoErr.SetText(fmt.Sprintf("Go to line %d", line))

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"github.com/wgdesk/wgdesk/config"
@@ -216,6 +217,13 @@ func TestEditorKillSwitchChecksFollowTheText(t *testing.T) {
 	}
 	if !ks.Checked || ks.Disabled() || lan.Checked || !lan.Disabled() {
 		t.Errorf("defaults: kill switch %v (disabled %v), allow lan %v (disabled %v)", ks.Checked, ks.Disabled(), lan.Checked, lan.Disabled())
+	}
+	// The window made room for them: below the text, above the status.
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject
+	text, status := pos(e.text).Y+e.text.Size().Height, pos(e.status).Y
+	if ks.Size().Height == 0 || pos(ks).Y < text || pos(ks).Y+ks.Size().Height > pos(lan).Y || pos(lan).Y+lan.Size().Height > status {
+		t.Errorf("checks at y %v (height %v) and %v (height %v) overlap each other, the text (ends at %v) or the status (at %v)",
+			pos(ks).Y, ks.Size().Height, pos(lan).Y, lan.Size().Height, text, status)
 	}
 	// A half-typed line leaves them where they are; a split tunnel again
 	// hides them.

@@ -70,7 +70,6 @@ func (o *editorOptions) reset(stored *api.OptionsJSON) {
 		o.stored = &s
 	} else {
 		o.stored = nil
-		o.box.Hide()
 	}
 	s := o.storedOrDefault()
 	o.filling = true
@@ -106,16 +105,20 @@ func (o *editorOptions) enable() {
 
 // follow shows or hides the checks for the text's config cfg; nil (the
 // text does not parse) leaves them as they are, so that they do not
-// flicker while a line is half typed.
-func (o *editorOptions) follow(cfg *config.Config) {
-	if cfg == nil {
-		return
-	}
-	if o.stored != nil && tunnel.IsFullTunnel(cfg) {
+// flicker while a line is half typed. It reports whether they came or
+// went: the window must then lay itself out again.
+func (o *editorOptions) follow(cfg *config.Config) bool {
+	was := o.box.Visible()
+	switch {
+	case o.stored == nil: // the service has no options
+		o.box.Hide()
+	case cfg == nil:
+	case tunnel.IsFullTunnel(cfg):
 		o.box.Show()
-	} else {
+	default:
 		o.box.Hide()
 	}
+	return o.box.Visible() != was
 }
 
 // wanted are the options the checks ask for. Hidden checks ask for the
