@@ -101,7 +101,8 @@ func readFigures(t *testing.T, c *api.Client, pid int) serviceFigures {
 // TestE2ESoak imports 50 tunnels through the local API and runs -soak
 // up/down cycles through it; each cycle brings up one tunnel to the lab's
 // router, the split one (with one of the other split tunnels beside it)
-// and the full ones by turns, and pings the router through it. Afterwards the
+// and the full ones by turns (every other one turns Allow LAN on and off
+// while up), and pings the router through it. Afterwards the
 // service holds no more descriptors, goroutines or heap than after the
 // first cycle, and the client namespace's links, addresses, routes,
 // rules, nftables tables and resolv.conf are as before the service ran.
@@ -200,6 +201,22 @@ func soakCycle(t *testing.T, l *netlab.Lab, c *api.Client, cycle int, router, ot
 	}
 	if err := l.Ping(netlab.TunServer4); err != nil {
 		t.Fatalf("cycle %d: the router is unreachable through %s: %v", cycle, router, err)
+	}
+	if cycle%4 == 3 {
+		// Every other full tunnel turns Allow LAN on and off while it
+		// is up, which changes the kill switch's rules in place.
+		for _, lan := range []bool{true, false} {
+			tj, err := c.SetOptions(ctx, router, api.OptionsJSON{KillSwitch: "auto", AllowLAN: lan})
+			if err != nil {
+				t.Fatalf("cycle %d: allow lan %v on %s: %v", cycle, lan, router, err)
+			}
+			if tj.State != "active" {
+				t.Fatalf("cycle %d: %s after allow lan %v: state %q, error %q", cycle, router, lan, tj.State, tj.Error)
+			}
+		}
+		if err := l.Ping(netlab.TunServer4); err != nil {
+			t.Fatalf("cycle %d: the router is unreachable through %s after allow lan on and off: %v", cycle, router, err)
+		}
 	}
 	if cycle == 1 {
 		// The first full tunnel: when the kill switch is in force, the
