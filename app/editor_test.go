@@ -269,7 +269,8 @@ func TestEditorKeepsOptionsAcrossATextChange(t *testing.T) {
 	if err := h.svc.Import("home", fullTestConfig(t)); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.svc.SetOptions(context.Background(), "home", tunnel.Options{KillSwitch: tunnel.KillSwitchOn, AllowLAN: true}); err != nil {
+	stored := tunnel.Options{KillSwitch: tunnel.KillSwitchOn, AllowLAN: true, Autostart: true}
+	if err := h.svc.SetOptions(context.Background(), "home", stored); err != nil {
 		t.Fatal(err)
 	}
 	h.waitFor("the options", func() bool { v, ok := h.ui.model.get("home"); return ok && v.Options != nil && v.Options.AllowLAN })
@@ -280,12 +281,13 @@ func TestEditorKeepsOptionsAcrossATextChange(t *testing.T) {
 		t.Fatalf("checks of a tunnel with the kill switch and allow lan on: %q", texts(e.win.Content()))
 	}
 	// Storing the text deletes and imports, which resets the options:
-	// the editor sends them again.
+	// the editor sends them again, with those it does not show
+	// (autostart).
 	e.text.SetText(strings.Replace(e.text.Text, "MTU = 1380", "MTU = 1280", 1))
 	test.Tap(e.save)
 	h.waitFor("the save", func() bool { return e.status.Text == "Saved." })
 	info, _ := h.svc.Get("home")
-	if info.Config.Interface.MTU != 1280 || info.Options != (tunnel.Options{KillSwitch: tunnel.KillSwitchOn, AllowLAN: true}) {
+	if info.Config.Interface.MTU != 1280 || info.Options != stored {
 		t.Errorf("service after saving: MTU %d, options %+v", info.Config.Interface.MTU, info.Options)
 	}
 	if got := strings.Join(sent(), " "); got != "on/true" {

@@ -129,7 +129,8 @@ func (o *editorOptions) wanted() api.OptionsJSON {
 	if !o.box.Visible() {
 		return s
 	}
-	w := api.OptionsJSON{KillSwitch: s.KillSwitch, AllowLAN: o.allowLAN.Checked}
+	w := s // what the checks do not show (autostart) stays as stored
+	w.AllowLAN = o.allowLAN.Checked
 	switch {
 	case !o.killSwitch.Checked:
 		w.KillSwitch = string(tunnel.KillSwitchOff)
