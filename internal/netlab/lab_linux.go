@@ -29,6 +29,7 @@ type Lab struct {
 	ServerKey config.Key
 	ClientKey config.Key // the key ClientConfig gives; the server knows its public half
 	Bin       string     // the wgdesk binary under test
+	socket    string     // Options.Socket
 }
 
 // Options choose what a lab runs besides the namespaces and the server
@@ -39,6 +40,10 @@ type Options struct {
 	// DNS runs a DNS server for home.lan on TunServer4 in the server
 	// namespace; the test binary's TestMain must call Main.
 	DNS bool
+	// Socket is where the service listens and the CLI connects; empty: a
+	// socket in the lab's directory. An installed service's test sets the
+	// unit's, together with ServiceOptions.Bare.
+	Socket string
 }
 
 // RequireRoot skips the test unless it runs as root on Linux with TUN
@@ -66,7 +71,7 @@ func New(t testing.TB, opts Options) *Lab {
 	if opts.DNS && !mainRan {
 		t.Fatal("netlab: a lab with DNS needs netlab.Main in the package's TestMain")
 	}
-	l := &Lab{t: t, ID: randomID(), Bin: opts.Bin}
+	l := &Lab{t: t, ID: randomID(), Bin: opts.Bin, socket: opts.Socket}
 	if l.Bin == "" {
 		l.Bin = Build(t, false)
 	}
@@ -160,7 +165,12 @@ func (l *Lab) ResolvConfPath() string {
 }
 
 // SocketPath is where the lab's service listens.
-func (l *Lab) SocketPath() string { return filepath.Join(l.Dir, "run", "wgdesk.sock") }
+func (l *Lab) SocketPath() string {
+	if l.socket != "" {
+		return l.socket
+	}
+	return filepath.Join(l.Dir, "run", "wgdesk.sock")
+}
 
 // StateDir is the lab's service's state directory.
 func (l *Lab) StateDir() string { return filepath.Join(l.Dir, "state") }
@@ -273,6 +283,11 @@ type ServiceOptions struct {
 	Bin  string   // the binary to run; empty: the lab's
 	Env  []string // added to the service's environment
 	Args []string // more flags, such as --allow-scripts
+	// Bare runs Bin with Args alone, as a unit file's ExecStart would:
+	// without the lab's --socket, --state-dir, --dns-mode direct and
+	// --verbose. The service then uses its defaults (Options.Socket must
+	// name its socket) and picks its DNS mode itself.
+	Bare bool
 }
 
 // StartServiceWith is StartService with another binary or environment,
@@ -284,10 +299,14 @@ func (l *Lab) StartServiceWith(o ServiceOptions) *Service {
 	if bin == "" {
 		bin = l.Bin
 	}
-	os.MkdirAll(filepath.Dir(l.SocketPath()), 0o755)
 	s := &Service{out: &Buffer{}, done: make(chan error, 1)}
-	s.cmd = exec.Command("ip", append([]string{"netns", "exec", l.Client, bin, "service",
-		"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose"}, o.Args...)...)
+	if o.Bare {
+		s.cmd = exec.Command("ip", append([]string{"netns", "exec", l.Client, bin}, o.Args...)...)
+	} else {
+		os.MkdirAll(filepath.Dir(l.SocketPath()), 0o755)
+		s.cmd = exec.Command("ip", append([]string{"netns", "exec", l.Client, bin, "service",
+			"--socket", l.SocketPath(), "--state-dir", l.StateDir(), "--dns-mode", "direct", "--verbose"}, o.Args...)...)
+	}
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
 	if len(o.Env) > 0 {
 		s.cmd.Env = append(os.Environ(), o.Env...)

@@ -9,8 +9,9 @@ type Lab struct{}
 
 // Options choose what a lab runs; see the Linux version.
 type Options struct {
-	Bin string
-	DNS bool
+	Bin    string
+	DNS    bool
+	Socket string
 }
 
 // New skips the test: labs are made of Linux network namespaces.
