@@ -14,38 +14,71 @@ import (
 	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
-// The kill switch and Allow LAN of a full tunnel, in the detail pane. They
-// are per-tunnel options the service keeps outside the wg-quick text; they
-// are set here, taking effect at once on an active tunnel, or in the
-// editor beside the text (editoroptions.go).
+// The per-tunnel options in the detail pane: the kill switch and Allow
+// LAN of a full tunnel, and for every tunnel whether the service connects
+// it when the computer starts. The service keeps them outside the
+// wg-quick text; they are set here, taking effect at once on an active
+// tunnel, or in the editor beside the text (editoroptions.go).
 
-// Labels of the two checks.
+// Labels of the checks.
 const (
 	killSwitchLabel = "Block traffic outside the tunnel (kill switch)"
 	allowLANLabel   = "Allow local network (printers, file shares)"
+	autostartLabel  = "Connect when the computer starts"
 )
 
-// optionsView is the options card of one tunnel's pane.
+// autostartNote says what the autostart check does, under it.
+const autostartNote = "The service brings this tunnel up when the computer starts and the network is online, before anyone logs in."
+
+// optionsView holds the option cards of one tunnel's pane.
 type optionsView struct {
 	name       string
-	killSwitch *widget.Check
+	killSwitch *widget.Check // nil for a split tunnel, as are allowLAN, note, card
 	allowLAN   *widget.Check
 	note       *widget.Label
-	card       *widget.Card
+	card       *widget.Card // leak protection
+	autostart  *widget.Check
+	startCard  *widget.Card
 	// filling is set while fillOptions sets the checks, so that their
 	// OnChanged does not take it for the user.
 	filling bool
 	busy    bool // a change is on its way to the service
 }
 
-// newOptionsView builds the card for v, or returns nil when there is
-// nothing to show: a split tunnel (the kill switch does not apply), or a
-// service too old to have options.
-func (u *UI) newOptionsView(v tunnelView) *optionsView {
-	if v.Options == nil || !v.FullTunnel {
+// cards are the cards to show, leak protection first.
+func (o *optionsView) cards() []fyne.CanvasObject {
+	if o == nil {
 		return nil
 	}
-	o := &optionsView{name: v.Name, note: widget.NewLabel("")}
+	if o.card == nil {
+		return []fyne.CanvasObject{o.startCard}
+	}
+	return []fyne.CanvasObject{o.card, o.startCard}
+}
+
+// newOptionsView builds the cards for v: leak protection for a full
+// tunnel (the kill switch does not apply to a split one), startup for
+// every tunnel. It returns nil for a service too old to have options.
+func (u *UI) newOptionsView(v tunnelView) *optionsView {
+	if v.Options == nil {
+		return nil
+	}
+	o := &optionsView{name: v.Name}
+	o.autostart = widget.NewCheck(autostartLabel, func(on bool) {
+		if o.filling {
+			return
+		}
+		cur := u.currentOptions(o.name)
+		cur.Autostart = on
+		u.setOptions(o, cur)
+	})
+	startNote := widget.NewLabel(autostartNote)
+	startNote.Wrapping = fyne.TextWrapWord
+	o.startCard = widget.NewCard("Startup", "", container.NewVBox(o.autostart, startNote))
+	if !v.FullTunnel {
+		return o
+	}
+	o.note = widget.NewLabel("")
 	o.note.Wrapping = fyne.TextWrapWord
 	o.killSwitch = widget.NewCheck(killSwitchLabel, func(on bool) {
 		if o.filling {
@@ -81,6 +114,15 @@ func (u *UI) currentOptions(name string) api.OptionsJSON {
 // fillOptions shows v's options and what the kill switch does now.
 func (u *UI) fillOptions(o *optionsView, v tunnelView) {
 	if o == nil || v.Options == nil {
+		return
+	}
+	if !o.busy {
+		o.filling = true
+		o.autostart.SetChecked(v.Options.Autostart)
+		o.filling = false
+	}
+	setEnabled(o.autostart, !o.busy)
+	if o.killSwitch == nil {
 		return
 	}
 	ksOn := v.Options.KillSwitch != string(tunnel.KillSwitchOff)
@@ -154,7 +196,11 @@ func (u *UI) setOptions(o *optionsView, want api.OptionsJSON) {
 			o.busy = false
 			if err != nil {
 				u.opts.Logf("set options of %s: %v", name, err)
-				u.showText(fmt.Sprintf("Could not change the kill switch of %s", name), optionsErrorText(err, want))
+				title := fmt.Sprintf("Could not change the kill switch of %s", name)
+				if want.Autostart != u.currentOptions(name).Autostart {
+					title = fmt.Sprintf("Could not change whether %s connects when the computer starts", name)
+				}
+				u.showText(title, optionsErrorText(err, want))
 			}
 			u.render()
 		})

@@ -664,7 +664,7 @@ type detailPane struct {
 	key     string // name, config and error it was built for
 	state   *widget.Label
 	peers   map[string]*peerLabels // by public key
-	options *optionsView           // kill switch and Allow LAN; nil for a split tunnel
+	options *optionsView           // kill switch, Allow LAN, autostart; nil for an old service
 }
 
 type peerLabels struct {
@@ -782,9 +782,8 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 			"Listen port", valueLabel(port),
 			"MTU", valueLabel(mtu),
 		)))
-		if pane.options = u.newOptionsView(v); pane.options != nil {
-			objs = append(objs, pane.options.card)
-		}
+		pane.options = u.newOptionsView(v)
+		objs = append(objs, pane.options.cards()...)
 		for _, p := range c.Peers {
 			objs = append(objs, peerCard(p, pane))
 		}
