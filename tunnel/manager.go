@@ -80,6 +80,9 @@ type Manager struct {
 	// overlapHook, when set by a test, runs during Up's overlap check,
 	// outside mu.
 	overlapHook func(name string)
+	// connected lists the directly connected subnets for the collision
+	// warnings (collisions.go); tests set their own.
+	connected func() ([]config.LocalSubnet, error)
 }
 
 var _ Service = (*Manager)(nil)
@@ -104,6 +107,9 @@ type managed struct {
 	claims    *claims // of cfg, once an Up has computed them (overlap.go)
 	// downByCaller: Down was called on it, so Autostart leaves it alone.
 	downByCaller bool
+	// warnings are the subnet collisions found at import or at the last
+	// activation (collisions.go), cleared when the tunnel goes down.
+	warnings []string
 }
 
 // NewManager opens the store in opts.StateDir and lists its tunnels, all
@@ -139,6 +145,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		subs:     map[int]chan Event{},
 		subsWake: make(chan struct{}),
 	}
+	m.connected = connectedSubnetsOf(opts.Deps.Network)
 	switch {
 	case !m.fw.KillSwitch && m.fw.Limit != "":
 		m.log.Error("kill switch: not available here (%s); full tunnels are not protected against leaks", m.fw.Limit)
@@ -192,6 +199,7 @@ func (m *Manager) ImportAs(who Caller, name string, cfg *config.Config) error {
 		}
 	}
 	text := cfg.Marshal()
+	warnings := m.collisionWarnings(name, cfg)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.closed {
@@ -225,7 +233,7 @@ func (m *Manager) ImportAs(who Caller, name string, cfg *config.Config) error {
 		}
 		return err
 	}
-	t := &managed{name: name, cfg: cfg, opts: DefaultOptions(), owner: &owner, size: len(text), state: StateInactive, since: time.Now()}
+	t := &managed{name: name, cfg: cfg, opts: DefaultOptions(), owner: &owner, size: len(text), state: StateInactive, since: time.Now(), warnings: warnings}
 	m.tunnels[name] = t
 	m.emitLocked(EventAdded, t)
 	return nil
@@ -373,6 +381,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	cfg := t.cfg.Clone()
 	opts := t.opts
 	m.mu.Unlock()
+	warnings := m.collisionWarnings(name, cfg)
 
 	eng, err := StartEngine(ctx, EngineOptions{
 		Name:         name,
@@ -396,6 +405,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	}
 	t.engine = eng
 	t.ifname = eng.Interface()
+	t.warnings = warnings
 	t.stopStats = make(chan struct{})
 	m.stats.Add(1)
 	go m.watchStats(t, eng, t.stopStats)
@@ -445,6 +455,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 	t.engine = nil
 	t.ifname = ""
 	t.peers = nil
+	t.warnings = nil
 	m.setStateLocked(t, StateInactive, "")
 	if err != nil {
 		m.log.Error("tunnel %s: stop: %v", name, err)
@@ -740,6 +751,7 @@ func (m *Manager) statusOf(t *managed) TunnelInfo {
 		Since:             t.since,
 		Options:           t.opts,
 		AllowLANAvailable: m.fw.AllowLAN,
+		Warnings:          append([]string(nil), t.warnings...),
 	}
 	if t.owner != nil {
 		owner := *t.owner

@@ -55,6 +55,11 @@ type TunnelInfo struct {
 	// an edit is a delete and an import); nil for a tunnel stored before
 	// wgdesk recorded it, which only administrators may change.
 	Owner *Caller
+	// Warnings are routes of the tunnel that overlap a subnet this
+	// machine is directly connected to, as sentences that name both and
+	// say what will not be reachable: found at import, and at activation
+	// for an active tunnel (config.Collisions).
+	Warnings []string
 }
 
 // KillSwitchActive reports whether the kill switch is in force now: the

@@ -191,6 +191,11 @@ type TunnelJSON struct {
 	// AllowLANAvailable: this system can keep the LAN reachable under
 	// the kill switch.
 	AllowLANAvailable bool `json:"allow_lan_available,omitempty"`
+	// Warnings are routes of the tunnel that overlap a subnet this
+	// machine is directly connected to, each a sentence naming both and
+	// what will not be reachable: from the import, or from the activation
+	// while the tunnel is active. Absent from older services.
+	Warnings []string `json:"warnings,omitempty"`
 	// Owner names who imported the tunnel: "an administrator", "a member
 	// (uid 1000)", a Windows SID; "" when it was stored before wgdesk
 	// recorded it (then only administrators may change it).

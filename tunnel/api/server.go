@@ -225,7 +225,13 @@ func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.opts.Logger.Verbose("imported %q (%d peers) for %s", req.Name, len(cfg.Peers), callerOf(r).cred)
-	writeJSON(w, http.StatusCreated, ImportResponse{Tunnel: s.tunnelJSON(info), Warnings: warningsJSON(warnings)})
+	// The service's own warnings (subnet collisions) follow the
+	// parser's, so that every client shows them with the import.
+	ws := warningsJSON(warnings)
+	for _, m := range info.Warnings {
+		ws = append(ws, WarningJSON{Key: "AllowedIPs", Message: m})
+	}
+	writeJSON(w, http.StatusCreated, ImportResponse{Tunnel: s.tunnelJSON(info), Warnings: ws})
 }
 
 func (s *server) up(w http.ResponseWriter, r *http.Request) {
@@ -333,6 +339,7 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		KillSwitch:        info.KillSwitch,
 		KillSwitchActive:  info.KillSwitchActive(),
 		AllowLANAvailable: info.AllowLANAvailable,
+		Warnings:          info.Warnings,
 	}
 	if info.Owner != nil {
 		t.Owner = info.Owner.String()

@@ -35,6 +35,8 @@ type Service struct {
 	// fw is what the fake's "platform" enforces (SetFirewall); the zero
 	// value, like Linux and macOS today, enforces no kill switch.
 	fw platform.FirewallSupport
+	// local are the directly connected subnets (SetConnectedSubnets).
+	local []config.LocalSubnet
 	// Subscribed and Unsubscribed receive a value each time a subscription
 	// starts or is cancelled, so tests can wait for either.
 	Subscribed   chan struct{}
@@ -69,6 +71,9 @@ func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
 	owner := t.owner
 	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since,
 		Options: t.opts, FullTunnel: tunnel.IsFullTunnel(t.cfg), AllowLANAvailable: f.fw.AllowLAN, Owner: &owner}
+	for _, c := range config.Collisions(name, t.cfg, f.local) {
+		info.Warnings = append(info.Warnings, c.String())
+	}
 	up := t.state == tunnel.StateActive
 	info.KillSwitch = tunnel.KillSwitchStatusFor(t.cfg, t.opts, f.fw, up && f.fw.KillSwitch && t.opts.KillSwitchWanted(t.cfg))
 	if t.state == tunnel.StateActive {
@@ -177,6 +182,16 @@ func (f *Service) SetFirewall(fw platform.FirewallSupport) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.fw = fw
+}
+
+// SetConnectedSubnets sets the subnets the fake's machine is on: every
+// tunnel then carries the collisions of its routes with them in
+// TunnelInfo.Warnings, in every state (the real service checks at import
+// and activation).
+func (f *Service) SetConnectedSubnets(local []config.LocalSubnet) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.local = local
 }
 
 // SetOptions stores a tunnel's options, with the real service's checks,
