@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
@@ -83,6 +84,11 @@ type Deps struct {
 	// newSettleTimer makes the burst timer of the re-apply loop
 	// (rewatch.go); tests fire their own.
 	newSettleTimer func() settleTimer
+	// watchLinks and watchResume call changed on each change of the
+	// network and each resume from sleep until ctx ends, for the
+	// endpoint names' loop (ddns.go); nil: not watched. Defaults per OS
+	// (ddns_linux.go); tests pass their own.
+	watchLinks, watchResume func(ctx context.Context, changed func()) error
 }
 
 func (d Deps) withDefaults() Deps {
@@ -100,6 +106,12 @@ func (d Deps) withDefaults() Deps {
 			_, err := net.InterfaceByName(name)
 			return err == nil
 		}
+	}
+	if d.watchLinks == nil {
+		d.watchLinks = watchLinksOS
+	}
+	if d.watchResume == nil {
+		d.watchResume = watchResumeOS
 	}
 	if d.newSettleTimer == nil {
 		d.newSettleTimer = func() settleTimer { return newRealSettleTimer(rewatchSettle) }
@@ -138,6 +150,10 @@ type EngineOptions struct {
 	Options Options
 	Deps    Deps
 	Logger  Logger
+	// Reresolve is how old a peer's latest handshake may grow before
+	// its endpoint's host name is looked up again (default 135s; see
+	// ddns.go).
+	Reresolve time.Duration
 }
 
 // Engine is one running tunnel: a wireguard-go device on a TUN interface
@@ -166,6 +182,14 @@ type Engine struct {
 	// stopRewatch ends the re-apply loop and waits for it (nil when the
 	// Network does not watch); see rewatch.go.
 	stopRewatch func()
+
+	// reresolve, endpoints (each peer's current address, zero: none),
+	// ddnsKick and stopDDNS belong to the endpoint names' loop, ddns.go;
+	// ddnsKick and stopDDNS are nil without it.
+	reresolve time.Duration
+	endpoints []netip.AddrPort
+	ddnsKick  chan string
+	stopDDNS  func()
 }
 
 // scriptsHint is added to ErrScriptsOff: how an administrator enables
@@ -199,6 +223,11 @@ func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		log:     opts.Logger,
 		scripts: opts.AllowScripts,
 		opts:    opts.Options,
+
+		reresolve: opts.Reresolve,
+	}
+	if e.reresolve <= 0 {
+		e.reresolve = DefaultReresolve
 	}
 	if err := e.up(ctx, opts.Interface); err != nil {
 		// The teardown must run even when ctx was what failed us.
@@ -208,6 +237,7 @@ func StartEngine(ctx context.Context, opts EngineOptions) (*Engine, error) {
 		return nil, err
 	}
 	e.startRewatch()
+	e.startDDNS()
 	return e, nil
 }
 
@@ -223,6 +253,9 @@ func (e *Engine) up(ctx context.Context, ifname string) error {
 	if err != nil {
 		return fail(StepResolve, err)
 	}
+	e.mu.Lock()
+	e.endpoints = endpoints
+	e.mu.Unlock()
 	testPauseAfter(ctx, StepResolve)
 
 	// The name is known only after CreateTUN on macOS (utunN), so PreUp sees
@@ -443,9 +476,12 @@ func (e *Engine) teardown(ctx context.Context, withScripts bool) error {
 		return nil
 	}
 	e.closed = true
-	dev, t, ifname, applied, stopRewatch := e.dev, e.tun, e.ifname, e.applied, e.stopRewatch
+	dev, t, ifname, applied, stopRewatch, stopDDNS := e.dev, e.tun, e.ifname, e.applied, e.stopRewatch, e.stopDDNS
 	e.mu.Unlock()
 
+	if stopDDNS != nil {
+		stopDDNS()
+	}
 	// The re-apply loop ends first, and a re-apply under way finishes
 	// (cut short), so that none can add routes after they are removed.
 	if stopRewatch != nil {

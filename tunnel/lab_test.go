@@ -98,7 +98,16 @@ func (l *lab) deps() Deps {
 			defer l.mu.Unlock()
 			return l.existing[name]
 		},
+		// The host's netlink and system bus stay out of unit tests.
+		watchLinks:  watchNothing,
+		watchResume: watchNothing,
 	}
+}
+
+// watchNothing is a change source that never reports a change.
+func watchNothing(ctx context.Context, _ func()) error {
+	<-ctx.Done()
+	return nil
 }
 
 func (l *lab) tun(name string) *labTUN {

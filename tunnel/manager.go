@@ -42,6 +42,12 @@ type ManagerOptions struct {
 	// StatsInterval is how often EventStats is pushed for each active
 	// tunnel (default 1s).
 	StatsInterval time.Duration
+	// Conn are the thresholds of the connection state (connstate.go).
+	Conn ConnTimes
+	// ReresolveAfter is how old the latest handshake of a peer with a
+	// host name endpoint may grow before the name is looked up again
+	// (default 135s; ddns.go).
+	ReresolveAfter time.Duration
 }
 
 // subscriberBuffer is how many events a subscriber may fall behind before
@@ -105,6 +111,8 @@ type managed struct {
 	busy      chan struct{} // set while starting or stopping; closed when done
 	stopStats chan struct{}
 	claims    *claims // of cfg, once an Up has computed them (overlap.go)
+	// conn is, while active, what the handshakes say (connstate.go).
+	conn *connTracker
 	// downByCaller: Down was called on it, so Autostart leaves it alone.
 	downByCaller bool
 	// warnings are the subnet collisions found at import or at the last
@@ -277,9 +285,11 @@ func (m *Manager) List() []TunnelInfo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make([]TunnelInfo, 0, len(m.tunnels))
+	now := time.Now()
 	for _, t := range m.tunnels {
 		if peers, ok := fresh[t]; ok && t.engine == engines[t] {
 			t.peers = peers
+			m.noteConnLocked(t, peers, now)
 		}
 		out = append(out, m.infoOf(t))
 	}
@@ -307,6 +317,7 @@ func (m *Manager) Get(name string) (TunnelInfo, error) {
 	defer m.mu.Unlock()
 	if err == nil && t.engine == eng {
 		t.peers = peers
+		m.noteConnLocked(t, peers, time.Now())
 	}
 	return m.infoOf(t), nil
 }
@@ -391,6 +402,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 		Options:      opts,
 		Deps:         m.deps,
 		Logger:       m.log.Prefixed("tunnel " + name + ": "),
+		Reresolve:    m.opts.ReresolveAfter,
 	})
 
 	m.mu.Lock()
@@ -407,6 +419,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	t.ifname = eng.Interface()
 	t.warnings = warnings
 	t.stopStats = make(chan struct{})
+	t.conn = newConnTracker(time.Now(), m.opts.Conn)
 	m.stats.Add(1)
 	go m.watchStats(t, eng, t.stopStats)
 	m.setStateLocked(t, StateActive, "")
@@ -456,6 +469,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 	t.ifname = ""
 	t.peers = nil
 	t.warnings = nil
+	t.conn = nil
 	m.setStateLocked(t, StateInactive, "")
 	if err != nil {
 		m.log.Error("tunnel %s: stop: %v", name, err)
@@ -665,33 +679,42 @@ func (m *Manager) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// watchStats pushes EventStats every StatsInterval while eng runs.
+// watchStats pushes EventStats every StatsInterval while eng runs, and
+// keeps t's connection state (connstate.go) up to date.
 //
-// While nobody subscribes (no app window, no event stream) it reads
-// nothing and sleeps without a timer, so that an idle service with a
-// tunnel up costs what the engine alone costs; Get and List read the
-// figures afresh for their callers.
+// While nobody subscribes (no app window, no event stream) it reads the
+// figures only while the connection state can change with time alone
+// (connecting, no handshake), every Conn.Poll; a connected tunnel sleeps
+// without a timer, so that an idle service with a tunnel up costs what
+// the engine alone costs. Get and List read the figures afresh for their
+// callers.
 func (m *Manager) watchStats(t *managed, eng *Engine, stop <-chan struct{}) {
 	defer m.stats.Done()
-	tick := time.NewTicker(m.opts.StatsInterval)
-	defer tick.Stop()
+	timer := time.NewTimer(m.opts.StatsInterval)
+	defer timer.Stop()
+	poll := m.opts.Conn.withDefaults().Poll
 	for {
 		m.mu.Lock()
 		idle, wake := len(m.subs) == 0, m.subsWake
+		polled := t.conn != nil && t.conn.polled()
 		m.mu.Unlock()
+		wait := m.opts.StatsInterval
 		if idle {
-			tick.Stop()
-			select {
-			case <-stop:
-				return
-			case <-wake:
+			if !polled {
+				select {
+				case <-stop:
+					return
+				case <-wake:
+				}
+			} else {
+				wait = poll
 			}
-			tick.Reset(m.opts.StatsInterval)
 		}
+		timer.Reset(wait)
 		select {
 		case <-stop:
 			return
-		case <-tick.C:
+		case <-timer.C:
 		}
 		peers, err := eng.Stats()
 		if err != nil {
@@ -701,7 +724,10 @@ func (m *Manager) watchStats(t *managed, eng *Engine, stop <-chan struct{}) {
 		m.mu.Lock()
 		if t.engine == eng && t.state == StateActive {
 			t.peers = peers
-			m.emitLocked(EventStats, t)
+			if len(m.subs) > 0 {
+				m.emitLocked(EventStats, t)
+			}
+			m.noteConnLocked(t, peers, time.Now())
 		}
 		m.mu.Unlock()
 	}
@@ -752,6 +778,9 @@ func (m *Manager) statusOf(t *managed) TunnelInfo {
 		Options:           t.opts,
 		AllowLANAvailable: m.fw.AllowLAN,
 		Warnings:          append([]string(nil), t.warnings...),
+	}
+	if t.conn != nil && t.state == StateActive {
+		info.Connection = t.conn.state
 	}
 	if t.owner != nil {
 		owner := *t.owner

@@ -99,12 +99,15 @@ func (e *Engine) rewatch(ctx context.Context, w platform.Watcher) {
 			return
 		case <-t.C():
 			e.reapply(ctx)
+			// A new network may reach the endpoints' names at other
+			// addresses (ddns.go).
+			e.kickDDNS("the network changed")
 		}
 	}
 }
 
 // reapply applies the engine's current settings again, with the endpoints
-// resolved at start (as wg-quick keeps them). A failure is logged and the
+// as last resolved (at start, or by ddns.go). A failure is logged and the
 // tunnel stays up: the next change tries again.
 func (e *Engine) reapply(ctx context.Context) {
 	e.applyMu.Lock()

@@ -38,6 +38,9 @@ type TunnelInfo struct {
 	Config    *config.Config
 	Peers     []PeerStats // live figures while active
 	Since     time.Time   // when State last changed
+	// Connection is what the handshakes say while State is StateActive
+	// (connecting, connected, no handshake); "" otherwise.
+	Connection Connection
 	// Options are the tunnel's stored options (kill switch, Allow LAN),
 	// normalized: KillSwitch is never "".
 	Options Options
@@ -75,6 +78,9 @@ const (
 	EventAdded   EventKind = "added"   // a tunnel was imported
 	EventRemoved EventKind = "removed" // a tunnel was deleted
 	EventOptions EventKind = "options" // a tunnel's options changed
+	// EventConnection: an active tunnel's Connection changed (its State
+	// did not).
+	EventConnection EventKind = "connection"
 )
 
 // Event is one change pushed to subscribers. The Tunnel of an EventStats

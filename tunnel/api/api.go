@@ -200,6 +200,11 @@ type TunnelJSON struct {
 	// (uid 1000)", a Windows SID; "" when it was stored before wgdesk
 	// recorded it (then only administrators may change it).
 	Owner string `json:"owner,omitempty"`
+	// Connection is what the handshakes say while the tunnel is active:
+	// "connecting" (no handshake yet), "connected" or "no_handshake"
+	// (the peer does not answer); "" otherwise and from a service older
+	// than the connection state.
+	Connection tunnel.Connection `json:"connection,omitempty"`
 }
 
 // OptionsJSON is the body of PUT /v1/tunnels/{name}/options and the
@@ -311,6 +316,10 @@ const (
 	EventAdded    = string(tunnel.EventAdded)
 	EventRemoved  = string(tunnel.EventRemoved)
 	EventOptions  = string(tunnel.EventOptions)
+	// EventConnection: an active tunnel's Connection changed (connecting,
+	// connected, no_handshake). A client that does not know it may treat
+	// it as a state event that leaves State as it was.
+	EventConnection = string(tunnel.EventConnection)
 )
 
 // EventJSON is one line of GET /v1/events. A snapshot carries Tunnels (all

@@ -334,6 +334,8 @@ func (s *server) tunnelJSON(info tunnel.TunnelInfo) TunnelJSON {
 		Since:     info.Since,
 		Peers:     make([]PeerJSON, 0, len(info.Peers)),
 
+		Connection: info.Connection,
+
 		Options:           optionsJSON(info.Options),
 		FullTunnel:        info.FullTunnel,
 		KillSwitch:        info.KillSwitch,

@@ -49,6 +49,7 @@ type fakeTunnel struct {
 	state tunnel.State
 	since time.Time
 	opts  tunnel.Options
+	conn  tunnel.Connection // while active; "" means connected
 }
 
 var nameRE = regexp.MustCompile(`^[a-zA-Z0-9_=+.-]{1,32}$`)
@@ -77,6 +78,10 @@ func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
 	up := t.state == tunnel.StateActive
 	info.KillSwitch = tunnel.KillSwitchStatusFor(t.cfg, t.opts, f.fw, up && f.fw.KillSwitch && t.opts.KillSwitchWanted(t.cfg))
 	if t.state == tunnel.StateActive {
+		info.Connection = tunnel.ConnConnected // the peers have a handshake
+		if t.conn != "" {
+			info.Connection = t.conn
+		}
 		info.Interface = "wg-" + name
 		for i, p := range t.cfg.Peers {
 			info.Peers = append(info.Peers, tunnel.PeerStats{
@@ -232,6 +237,21 @@ func (f *Service) SetUpErr(err error) {
 // SetState moves a tunnel to state s and tells subscribers, as the real
 // service does when a tunnel changes on its own.
 func (f *Service) SetState(name string, s tunnel.State) error { return f.setState(name, s) }
+
+// SetConnection sets what an active tunnel's handshakes say (connected
+// until called) and tells subscribers with a connection event, as the
+// real service does.
+func (f *Service) SetConnection(name string, c tunnel.Connection) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		return tunnel.ErrNotFound
+	}
+	t.conn = c
+	f.emitLocked(tunnel.EventConnection, f.infoLocked(name))
+	return nil
+}
 
 func (f *Service) setState(name string, s tunnel.State) error {
 	f.mu.Lock()
