@@ -65,8 +65,9 @@ Commands:
   up NAME                       activate a tunnel
   down NAME                     deactivate a tunnel
   status [--json] [NAME]        show state, handshakes and traffic
-  set NAME killswitch=on|off|auto allowlan=on|off
-                                change a tunnel's kill switch and Allow LAN
+  set NAME killswitch=on|off|auto allowlan=on|off autostart=on|off
+                                change a tunnel's kill switch, Allow LAN and
+                                whether it connects when the service starts
   delete NAME                   remove a stored tunnel
   export NAME [--qr FILE.png]   print a tunnel's config, or write it as a QR code
   log                           print the service's latest log lines
