@@ -28,6 +28,9 @@ type serviceOptions struct {
 	resolvConf   string
 	allowScripts bool
 	verbose      bool
+	// reresolveAfter: how old a handshake may grow before a host name
+	// endpoint is looked up again (tunnel.DefaultReresolve).
+	reresolveAfter time.Duration
 }
 
 // isRoot is a seam: tests check the refusal without dropping privileges.
@@ -54,6 +57,7 @@ func Service(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.resolvConf, "resolv-conf", "", "the file the direct DNS mode edits (default /etc/resolv.conf)")
 	fs.BoolVar(&o.allowScripts, "allow-scripts", false, "run PreUp/PostUp/PreDown/PostDown commands of configs (as root)")
 	fs.BoolVar(&o.verbose, "verbose", false, "log every step")
+	fs.DurationVar(&o.reresolveAfter, "reresolve-after", tunnel.DefaultReresolve, "look a host name endpoint up again when its peer's latest handshake is older than this")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: wgdesk service [flags]\n       wgdesk service install|uninstall")
 		fs.PrintDefaults()
@@ -124,6 +128,8 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		Deps:         tunnel.Deps{Network: network},
 		AllowScripts: o.allowScripts,
 		Logger:       tunnel.Logger{Verbosef: tlog.Verbosef, Errorf: tlog.Errorf},
+
+		ReresolveAfter: o.reresolveAfter,
 	})
 	if err != nil {
 		slog.Errorf("%v", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/config"
+	"github.com/wgdesk/wgdesk/tunnel"
 	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
@@ -240,6 +241,10 @@ type StatusJSON struct {
 	// Autostart: the service brings the tunnel up when it starts
 	// ("connect at startup").
 	Autostart bool `json:"autostart,omitempty"`
+	// Connection is what the handshakes say while active: "connecting",
+	// "connected" or "no_handshake"; absent otherwise and from an older
+	// service.
+	Connection string `json:"connection,omitempty"`
 }
 
 // PeerStatusJSON is one peer in `wgdesk status --json`.
@@ -253,7 +258,7 @@ type PeerStatusJSON struct {
 
 func newStatusJSON(t api.TunnelJSON) StatusJSON {
 	s := StatusJSON{Name: t.Name, State: string(t.State), Error: t.Error, Interface: t.Interface, Peers: []PeerStatusJSON{},
-		KillSwitch: string(t.KillSwitch)}
+		KillSwitch: string(t.KillSwitch), Connection: string(t.Connection)}
 	if t.Options != nil {
 		s.AllowLAN = t.Options.AllowLAN
 		s.Autostart = t.Options.Autostart
@@ -322,6 +327,9 @@ func statusVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func writeStatus(w io.Writer, t api.TunnelJSON, now time.Time) {
 	fmt.Fprintf(w, "tunnel: %s\n", t.Name)
 	fmt.Fprintf(w, "  state: %s\n", t.State)
+	if c := connectionText(t.Connection); c != "" {
+		fmt.Fprintf(w, "  connection: %s\n", c)
+	}
 	if t.Error != "" {
 		fmt.Fprintf(w, "  error: %s\n", oneLine(t.Error))
 	}
@@ -340,6 +348,19 @@ func writeStatus(w io.Writer, t api.TunnelJSON, now time.Time) {
 		fmt.Fprintf(w, "    latest handshake: %s\n", handshakeAgo(p.LastHandshake, now))
 		fmt.Fprintf(w, "    transfer: %s received, %s sent\n", humanBytes(p.RxBytes), humanBytes(p.TxBytes))
 	}
+}
+
+// connectionText says what an active tunnel's handshakes say, for people.
+func connectionText(c tunnel.Connection) string {
+	switch c {
+	case tunnel.ConnConnecting:
+		return "connecting (waiting for the first handshake)"
+	case tunnel.ConnConnected:
+		return "connected"
+	case tunnel.ConnNoHandshake:
+		return "no handshake: the peer does not answer (`wgdesk doctor` tells why)"
+	}
+	return string(c)
 }
 
 // handshakeAgo says how long ago a handshake was: "12s ago", "3m 4s ago".
