@@ -200,10 +200,16 @@ func TestE2EFaultUplinkRemoved(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	tablesUp := l.InNS(l.Client, "nft", "list", "tables")
+
 	restore := l.RemoveUplink()
 	// Long enough for the service to notice (the re-apply loop) and
 	// for wireguard-go's sends to fail.
 	time.Sleep(3 * time.Second)
+	// The kill switch, when in force, stays closed without an uplink.
+	if got := l.InNS(l.Client, "nft", "list", "tables"); got != tablesUp {
+		t.Fatalf("the nftables tables changed when the uplink went, from %q to %q", tablesUp, got)
+	}
 	if err := l.Ping(netlab.OfficeLAN4); err == nil {
 		t.Fatal("the office answered without an uplink: the test proves nothing")
 	}
