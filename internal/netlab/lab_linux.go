@@ -358,6 +358,19 @@ func (s *Service) Stop(t testing.TB) {
 	}
 }
 
+// WaitExit waits up to limit for the service to exit by itself, sending
+// no signal (something else stops it, such as a package's prerm), and
+// returns its exit status; exited is false when it still runs.
+func (s *Service) WaitExit(limit time.Duration) (exited bool, err error) {
+	select {
+	case err := <-s.done:
+		s.done <- err
+		return true, err
+	case <-time.After(limit):
+		return false, nil
+	}
+}
+
 // Kill kills the service with SIGKILL, as a crash would, and waits until
 // it is gone.
 func (s *Service) Kill() {
