@@ -106,6 +106,44 @@ test-windows-package:
 	$(GO) test -count=1 ./packaging/windows/
 	$(GO) run $(ACTIONLINT) .github/workflows/windows.yml
 
+# ---- Linux packages: .deb and .rpm (issue #13) ----
+# make package: dist/wgdesk_VERSION_amd64.deb and dist/wgdesk-VERSION-1.x86_64.rpm,
+# built by nfpm (a Go tool in go.mod) from packaging/linux/nfpm.yaml: the
+# app (cgo), the service (CGO_ENABLED=0), the systemd unit, the desktop
+# entry, AppStream metainfo, hicolor icons and man pages, the last two
+# generated into $(PKG_STAGE) by packaging/linux/stage (the man pages from
+# the built binary's own help). Maintainer scripts: packaging/linux/*.sh.
+# amd64 only: an arm64 app needs a cross C toolchain and arm64 GL and X11
+# libraries, which CI does not install.
+PKG_VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+PKG_ARCH    := amd64
+PKG_STAGE   := $(DIST)/linux/stage
+PKG_DEB     := $(DIST)/wgdesk_$(PKG_VERSION)_$(PKG_ARCH).deb
+PKG_RPM     := $(DIST)/wgdesk-$(PKG_VERSION)-1.x86_64.rpm
+PACKAGE_TEST_DEBS := rpm desktop-file-utils appstream systemd nftables
+
+.PHONY: package test-package
+package: build
+	rm -rf $(DIST)/linux $(PKG_DEB) $(PKG_RPM) && mkdir -p $(PKG_STAGE)
+	$(GO) run ./packaging/linux/stage -bin $(SERVICE_BIN) -version $(PKG_VERSION) -out $(PKG_STAGE)
+	for format in deb rpm; do \
+		ARCH=$(PKG_ARCH) PKG_VERSION=$(PKG_VERSION) BIN_DIR=$(patsubst %/,%,$(dir $(BIN))) STAGE=$(PKG_STAGE) \
+			$(GO) tool nfpm package -f packaging/linux/nfpm.yaml -p $$format -t $(DIST)/ || exit 1; \
+	done
+	@ls -l $(PKG_DEB) $(PKG_RPM)
+
+# Installs the .deb on this machine for real (dpkg -i), checks it and
+# removes it again, also when a check fails (packaging/linux/package_linux_test.go):
+# files, modes and owners, the unit (systemd-analyze verify), the desktop
+# entry and metainfo, the installed service started as its unit does in a
+# network namespace with a tunnel up and down, dpkg -r and --purge; and
+# the .rpm's file list. It refuses to run where wgdesk is installed.
+test-package: package deps-test
+	$(call apt_install,$(PACKAGE_TEST_DEBS))
+	$(GO) test -count=1 ./packaging/linux/stage/
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" WGDESK_DEB=$(CURDIR)/$(PKG_DEB) WGDESK_RPM=$(CURDIR)/$(PKG_RPM) \
+		$(GO) test -count=1 -v -run '^TestPackage' ./packaging/linux/
+
 # Installs Debian packages that are missing; runs apt-get update once.
 define apt_install
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -146,7 +184,7 @@ run: deps-run build
 # Every test: style, vet, cross-OS builds, all tests with the race detector
 # (as root: the namespace, TUN and end-to-end tests need it and skip
 # without it), then the parser fuzz target for $(FUZZTIME).
-test: deps-test deps-gui lint cross test-all test-gui test-wine test-windows-package fuzz
+test: deps-test deps-gui lint cross test-all test-gui test-wine test-windows-package test-package fuzz
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); \
