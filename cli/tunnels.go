@@ -49,11 +49,17 @@ func run(ctx context.Context, verb string, args []string, stdout, stderr io.Writ
 }
 
 func importVerb(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	c := newCommand("import", "[--name NAME] PATH", stdout, stderr)
+	c := newCommand("import", "[--name NAME] [--scope all|router|private [--networks CIDR,...]] PATH", stdout, stderr)
 	name := c.fs.String("name", "", "store the tunnel under this name (default: from the file name)")
+	scopeFlag := c.fs.String("scope", "", "for a config that routes 0.0.0.0/0: all (keep it), router (only the router's networks) or private (all but the private ranges)")
+	networks := c.fs.String("networks", "", "with --scope router: the router's networks (default: suggested from the config's DNS and addresses)")
 	pos, ok := c.parse(args, 1, 1)
 	if !ok {
 		return exitUsage
+	}
+	scope, nets, err := parseScopeFlags(*scopeFlag, *networks)
+	if err != nil {
+		return c.fail(err)
 	}
 	path := pos[0]
 	entries, err := importPath(path) // "-" reads pasted text from standard input
@@ -87,6 +93,13 @@ func importVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if *name != "" {
 			tname = *name
 		}
+		if scope != "" && config.RoutesAllIPv4(e.Config) {
+			if err := applyScope(e.Config, scope, nets); err != nil {
+				fmt.Fprintf(stderr, "skipped %s: %s\n", e.Source, oneLine(err.Error()))
+				failed = true
+				continue
+			}
+		}
 		// The service parses the text again: send the canonical form.
 		warnings, err := cl.Import(ctx, tname, string(e.Config.Marshal()))
 		if err != nil {
@@ -100,8 +113,15 @@ func importVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stdout, "imported %s\n", tname)
 		// Warnings carry the line of the original file, so take the
 		// parser's own rather than those about the canonical text.
+		// The service's own (subnet collisions) have no line: keep them.
 		if len(e.Warnings) > 0 {
-			warnings = e.Warnings
+			ws := e.Warnings
+			for _, w := range warnings {
+				if w.Line == 0 {
+					ws = append(ws, w)
+				}
+			}
+			warnings = ws
 		}
 		for _, w := range warnings {
 			fmt.Fprintf(stdout, "  warning: %s\n", w)
@@ -238,6 +258,9 @@ type StatusJSON struct {
 	// older service. AllowLAN is the stored setting.
 	KillSwitch string `json:"kill_switch,omitempty"`
 	AllowLAN   bool   `json:"allow_lan,omitempty"`
+	// Warnings are routes of the tunnel that overlap a directly
+	// connected subnet, as sentences; absent when there are none.
+	Warnings []string `json:"warnings,omitempty"`
 	// Autostart: the service brings the tunnel up when it starts
 	// ("connect at startup").
 	Autostart bool `json:"autostart,omitempty"`
@@ -259,6 +282,7 @@ type PeerStatusJSON struct {
 func newStatusJSON(t api.TunnelJSON) StatusJSON {
 	s := StatusJSON{Name: t.Name, State: string(t.State), Error: t.Error, Interface: t.Interface, Peers: []PeerStatusJSON{},
 		KillSwitch: string(t.KillSwitch), Connection: string(t.Connection)}
+	s.Warnings = t.Warnings
 	if t.Options != nil {
 		s.AllowLAN = t.Options.AllowLAN
 		s.Autostart = t.Options.Autostart
@@ -341,6 +365,9 @@ func writeStatus(w io.Writer, t api.TunnelJSON, now time.Time) {
 	}
 	if t.Options != nil && t.Options.Autostart {
 		fmt.Fprintf(w, "  connect at startup: %s\n", autostartText(true))
+	}
+	for _, s := range t.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", s)
 	}
 	for _, p := range t.Peers {
 		fmt.Fprintf(w, "  peer: %s\n", p.PublicKey)
