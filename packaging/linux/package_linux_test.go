@@ -95,7 +95,9 @@ func TestPackageRPMFileList(t *testing.T) {
 
 // TestPackageDeb installs the .deb, checks what it put where, runs the
 // installed service as its unit would in a network lab with a tunnel up
-// and down, then removes and purges the package.
+// and down, upgrades the package (the stored tunnel stays; marked
+// "connect at startup", it comes up when the service starts again), then
+// removes it with the tunnel up and purges it.
 func TestPackageDeb(t *testing.T) {
 	deb := os.Getenv("WGDESK_DEB")
 	if deb == "" {
@@ -206,7 +208,10 @@ func TestPackageDeb(t *testing.T) {
 	if err := os.Mkdir(stateDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	svc := l.StartServiceWith(netlab.ServiceOptions{Bin: execStart[0], Args: execStart[1:], Bare: true})
+	start := func() *netlab.Service {
+		return l.StartServiceWith(netlab.ServiceOptions{Bin: execStart[0], Args: execStart[1:], Bare: true})
+	}
+	svc := start()
 
 	l.Import("office", "0.0.0.0/0")
 	l.Wgdesk("set", "office", "killswitch=on")
@@ -222,9 +227,32 @@ func TestPackageDeb(t *testing.T) {
 		t.Fatalf("the namespace after up and down differs from before:\n%s", golden.Diff(before, after))
 	}
 
-	// Up again, then removal: prerm stops the service, which takes the
-	// tunnel, its routes, rules, nftables table and DNS down.
-	l.Wgdesk("up", "office")
+	// Marked "connect at startup", then an upgrade (the same .deb again:
+	// dpkg runs prerm upgrade and postinst configure) while the service
+	// is stopped, as on a reboot: the stored tunnel stays, and the
+	// service started again brings it up by itself.
+	if out := l.Wgdesk("set", "office", "autostart=on"); !strings.Contains(out, "connect at startup: on") {
+		t.Fatalf("set office autostart=on:\n%s", out)
+	}
+	svc.Stop(t)
+	// systemd removes the RuntimeDirectory when the service stops and
+	// makes it again at the next start.
+	if err := os.RemoveAll(runtimeDir); err != nil {
+		t.Fatal(err)
+	}
+	out = run(t, "dpkg", "-i", deb)
+	t.Logf("dpkg -i again (upgrade):\n%s", out)
+	if err := os.Mkdir(runtimeDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	svc = start()
+	netlab.WaitFor(t, 20*time.Second, "office up at the service's start", func() bool { return l.Status("office").State == "active" })
+	if err := l.Ping(netlab.OfficeLAN4); err != nil {
+		t.Fatalf("through the tunnel brought up at start: %v", err)
+	}
+
+	// Removal while the tunnel is up: prerm stops the service, which
+	// takes the tunnel, its routes, rules, nftables table and DNS down.
 	if ks := killSwitch(t, l, "office"); ks != "active" {
 		t.Errorf("kill switch of the full tunnel office while up: %q, want active", ks)
 	}
