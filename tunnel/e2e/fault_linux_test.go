@@ -87,7 +87,7 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 		switch step {
 		case "resolve", "pre-up":
 			if during != before {
-				t.Fatalf("resolving changed the namespace:\n%s", platform.LineDiff(before, during))
+				t.Fatalf("the namespace changed before the TUN was made (after %s):\n%s", step, platform.LineDiff(before, during))
 			}
 		case "addresses-routes-dns", "up", "post-up":
 			// The kill must interrupt a tunnel that changed routes and
@@ -96,7 +96,7 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 				t.Fatalf("paused after %s without the tunnel's rules and DNS in place:\n%s", step, platform.LineDiff(before, during))
 			}
 		default:
-			if !strings.Contains(during, "home") {
+			if !strings.Contains(during, "\nhome ") { // a line of `ip -br link`
 				t.Fatalf("paused after %s without the tunnel's interface:\n%s", step, platform.LineDiff(before, during))
 			}
 		}
@@ -148,11 +148,11 @@ func TestE2EFaultEndpointUnreachable(t *testing.T) {
 	l := netlab.New(t, netlab.Options{})
 	before := l.FullSnapshot()
 	svc := l.StartService()
+	c := dial(t, l)
+	ctx := context.Background()
 	// 198.51.100.77 is on the uplink's subnet but nobody has it: the
 	// packets die in ARP. The router's port 51999 answers with ICMP
 	// port unreachable.
-	c := dial(t, l)
-	ctx := context.Background()
 	for i, endpoint := range []string{"198.51.100.77:51820", netlab.UplinkServer + ":51999"} {
 		name := fmt.Sprintf("nowhere%d", i)
 		text := strings.Replace(l.ClientConfig("0.0.0.0/0, ::/0"), netlab.UplinkServer+":51820", endpoint, 1)
@@ -290,6 +290,7 @@ func TestE2EFaultStateDirFull(t *testing.T) {
 		}
 		mustRestore(t, l, before, "up and down of "+name+" with a full state directory")
 	}
+	// The failed import left no half-stored tunnel.
 	if list, err := c.List(ctx); err != nil || len(list) != 2 {
 		t.Fatalf("list with a full state directory: %v, %v", list, err)
 	}
@@ -367,6 +368,7 @@ func TestE2EFaultStateDirReadOnly(t *testing.T) {
 	svc.Stop(t)
 
 	out := serviceRefuses(t, l)
+	t.Logf("a start on the read-only state directory:\n%s", out)
 	if !strings.Contains(out, "read-only") || !strings.Contains(out, l.StateDir()) {
 		t.Fatalf("the service's refusal does not name the read-only state directory:\n%s", out)
 	}
