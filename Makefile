@@ -113,24 +113,34 @@ test-windows-package:
 # entry, AppStream metainfo, hicolor icons and man pages, the last two
 # generated into $(PKG_STAGE) by packaging/linux/stage (the man pages from
 # the built binary's own help). Maintainer scripts: packaging/linux/*.sh.
-# amd64 only: an arm64 app needs a cross C toolchain and arm64 GL and X11
-# libraries, which CI does not install.
+# For arm64, only dist/wgdesk-headless_VERSION_arm64.deb and its .rpm
+# (nfpm-headless.yaml): the service and the command line, pure Go and cross
+# built; an arm64 desktop app needs a cross C toolchain and arm64 GL and
+# X11 libraries (multiarch), which CI does not install.
 PKG_VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PKG_ARCH    := amd64
 PKG_STAGE   := $(DIST)/linux/stage
 PKG_DEB     := $(DIST)/wgdesk_$(PKG_VERSION)_$(PKG_ARCH).deb
 PKG_RPM     := $(DIST)/wgdesk-$(PKG_VERSION)-1.x86_64.rpm
+PKG_ARM64_BIN := bin/linux-arm64
+PKG_HEADLESS_DEB := $(DIST)/wgdesk-headless_$(PKG_VERSION)_arm64.deb
+PKG_HEADLESS_RPM := $(DIST)/wgdesk-headless-$(PKG_VERSION)-1.aarch64.rpm
 PACKAGE_TEST_DEBS := rpm desktop-file-utils appstream systemd nftables
 
 .PHONY: package test-package
 package: build
-	rm -rf $(DIST)/linux $(PKG_DEB) $(PKG_RPM) && mkdir -p $(PKG_STAGE)
+	rm -rf $(DIST)/linux $(PKG_DEB) $(PKG_RPM) $(PKG_HEADLESS_DEB) $(PKG_HEADLESS_RPM) && mkdir -p $(PKG_STAGE)
 	$(GO) run ./packaging/linux/stage -bin $(SERVICE_BIN) -version $(PKG_VERSION) -out $(PKG_STAGE)
 	for format in deb rpm; do \
 		ARCH=$(PKG_ARCH) PKG_VERSION=$(PKG_VERSION) BIN_DIR=$(patsubst %/,%,$(dir $(BIN))) STAGE=$(PKG_STAGE) \
 			$(GO) tool nfpm package -f packaging/linux/nfpm.yaml -p $$format -t $(DIST)/ || exit 1; \
 	done
-	@ls -l $(PKG_DEB) $(PKG_RPM)
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(PKG_ARM64_BIN)/wgdesk-service .
+	for format in deb rpm; do \
+		ARCH=arm64 PKG_VERSION=$(PKG_VERSION) BIN_DIR=$(PKG_ARM64_BIN) STAGE=$(PKG_STAGE) \
+			$(GO) tool nfpm package -f packaging/linux/nfpm-headless.yaml -p $$format -t $(DIST)/ || exit 1; \
+	done
+	@ls -l $(PKG_DEB) $(PKG_RPM) $(PKG_HEADLESS_DEB) $(PKG_HEADLESS_RPM)
 
 # Installs the .deb on this machine for real (dpkg -i), checks it and
 # removes it again, also when a check fails (packaging/linux/package_linux_test.go):
@@ -142,6 +152,7 @@ test-package: package deps-test
 	$(call apt_install,$(PACKAGE_TEST_DEBS))
 	$(GO) test -count=1 ./packaging/linux/stage/
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" WGDESK_DEB=$(CURDIR)/$(PKG_DEB) WGDESK_RPM=$(CURDIR)/$(PKG_RPM) \
+		WGDESK_HEADLESS_DEB=$(CURDIR)/$(PKG_HEADLESS_DEB) WGDESK_HEADLESS_RPM=$(CURDIR)/$(PKG_HEADLESS_RPM) \
 		$(GO) test -count=1 -v -run '^TestPackage' ./packaging/linux/
 
 # Installs Debian packages that are missing; runs apt-get update once.

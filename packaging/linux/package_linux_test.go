@@ -10,6 +10,7 @@ package linux
 
 import (
 	"bufio"
+	"debug/elf"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -379,4 +380,72 @@ func servicePIDs(t *testing.T) []string {
 		}
 	}
 	return pids
+}
+
+// headlessFiles are what wgdesk-headless installs: the service, the
+// command line as a link to it, the unit and the man pages; no desktop
+// entry, icons or metainfo, since it has no app.
+var headlessFiles = []string{
+	"/usr/bin/wgdesk",
+	unitPath,
+	"/usr/sbin/wgdesk-service",
+	"/usr/share/man/man1/wgdesk.1.gz",
+	"/usr/share/man/man8/wgdesk-service.8.gz",
+}
+
+// TestPackageHeadlessArm64 checks the arm64 packages of the service and
+// command line: their file lists, that they say they have no desktop app
+// and need nothing, and that the binary is a static arm64 program. It
+// cannot run them: this machine is amd64.
+func TestPackageHeadlessArm64(t *testing.T) {
+	deb, rpm := os.Getenv("WGDESK_HEADLESS_DEB"), os.Getenv("WGDESK_HEADLESS_RPM")
+	if deb == "" || rpm == "" {
+		t.Skip("WGDESK_HEADLESS_DEB and WGDESK_HEADLESS_RPM name no packages: run make test-package")
+	}
+	got := strings.Fields(run(t, "rpm", "-qlp", rpm))
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(headlessFiles, "\n") {
+		t.Errorf("rpm -qlp %s:\n%s\nwant:\n%s", rpm, strings.Join(got, "\n"), strings.Join(headlessFiles, "\n"))
+	}
+	if arch := run(t, "rpm", "-qp", "--qf", "%{ARCH}", rpm); arch != "aarch64" {
+		t.Errorf("the .rpm's architecture is %q, want aarch64", arch)
+	}
+	for field, want := range map[string]string{"Package": "wgdesk-headless", "Architecture": "arm64", "Depends": "", "Conflicts": "wgdesk"} {
+		if got := strings.TrimSpace(run(t, "dpkg-deb", "-f", deb, field)); got != want {
+			t.Errorf("the .deb's %s is %q, want %q", field, got, want)
+		}
+	}
+	if desc := run(t, "dpkg-deb", "-f", deb, "Description"); !strings.Contains(desc, "without the desktop app") {
+		t.Errorf("the .deb's description does not say it has no desktop app:\n%s", desc)
+	}
+
+	dir := t.TempDir()
+	run(t, "dpkg-deb", "-x", deb, dir)
+	var files []string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, strings.TrimPrefix(p, dir))
+		}
+		return err
+	})
+	sort.Strings(files)
+	if strings.Join(files, "\n") != strings.Join(headlessFiles, "\n") {
+		t.Errorf("the .deb holds:\n%s\nwant:\n%s", strings.Join(files, "\n"), strings.Join(headlessFiles, "\n"))
+	}
+	if dst, err := os.Readlink(filepath.Join(dir, "usr/bin/wgdesk")); err != nil || dst != "/usr/sbin/wgdesk-service" {
+		t.Errorf("/usr/bin/wgdesk in the .deb: -> %q, %v; want a link to /usr/sbin/wgdesk-service", dst, err)
+	}
+	f, err := elf.Open(filepath.Join(dir, "usr/sbin/wgdesk-service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if f.Machine != elf.EM_AARCH64 {
+		t.Errorf("wgdesk-service is built for %v, want arm64", f.Machine)
+	}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			t.Errorf("wgdesk-service has a dynamic loader: it must be static (CGO_ENABLED=0)")
+		}
+	}
 }
