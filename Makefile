@@ -265,6 +265,15 @@ bench: build
 	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" BENCH_SECONDS='$(BENCH_SECONDS)' BENCH_RUNS='$(BENCH_RUNS)' \
 		BENCH_CLIENTS='$(BENCH_CLIENTS)' BENCH_PROFILE='$(BENCH_PROFILE)' SAVE='$(SAVE)' bench/bench.sh
 
+# ---- soak: the long run of the service's soak test (issue #11) ----
+# make test runs TestE2ESoak with 100 up/down cycles; this runs SOAK of
+# them (about 5 min for 1,000) against 50 stored tunnels, as root.
+SOAK ?= 1000
+
+.PHONY: soak
+soak: deps-test
+	$(SUDO) env "PATH=$$PATH" "HOME=$$HOME" $(GO) test -count=1 -timeout 3h ./tunnel/e2e -run 'TestE2ESoak$$' -soak=$(SOAK) -v
+
 # ---- screenshots: the README's picture of the tray menu ----
 # assets/screenshots/capture-tray.sh runs a real tray host (xfce4-panel's
 # systray) on Xvfb, the service inside a network namespace of its own with
