@@ -12,6 +12,9 @@ type State struct {
 	Connected bool
 	// Tunnels are the stored tunnels, in display order.
 	Tunnels []Tunnel
+	// CanDiagnose: the app can run the connection doctor, so a tunnel
+	// without a handshake gets a Diagnose entry.
+	CanDiagnose bool
 }
 
 // Tunnel is one stored tunnel as the tray sees it.
@@ -20,6 +23,9 @@ type Tunnel struct {
 	State tunnel.State
 	// Busy is true while the app waits for an up or down it asked for.
 	Busy bool
+	// Connection is what an active tunnel's handshakes say ("" from a
+	// service that does not tell).
+	Connection tunnel.Connection
 }
 
 // Icon is one of the tray icons.
@@ -47,7 +53,9 @@ func (i Icon) String() string {
 }
 
 // IconFor picks the icon: an error outranks a change in progress, which
-// outranks an active tunnel.
+// outranks an active tunnel. An active tunnel without a handshake is an
+// error (up, but nothing passes); one still waiting for its first is in
+// progress.
 func IconFor(s State) Icon {
 	if !s.Connected {
 		return IconError
@@ -57,7 +65,10 @@ func IconFor(s State) Icon {
 		switch {
 		case t.State == tunnel.StateFailed:
 			return IconError
-		case t.Busy || t.State == tunnel.StateActivating || t.State == tunnel.StateDeactivating:
+		case t.State == tunnel.StateActive && t.Connection == tunnel.ConnNoHandshake:
+			return IconError
+		case t.Busy || t.State == tunnel.StateActivating || t.State == tunnel.StateDeactivating,
+			t.State == tunnel.StateActive && t.Connection == tunnel.ConnConnecting:
 			changing = true
 		case t.State == tunnel.StateActive:
 			active = true
@@ -82,20 +93,23 @@ const (
 	ActionImport                  // open the import dialog
 	ActionQuit                    // quit the app
 	ActionSeparator               // a separator line
+	ActionDiagnose                // run the connection doctor on Item.Tunnel
 )
 
 // Item is one entry of the tray menu.
 type Item struct {
 	Label    string
 	Action   Action
-	Tunnel   string // for ActionToggle
+	Tunnel   string // for ActionToggle and ActionDiagnose
 	Checked  bool   // the tunnel is active
 	Disabled bool
 }
 
 // Menu lists the tray menu entries: a line on the service when it is not
 // reachable, one checkable entry per tunnel (disabled while it changes
-// state), then Open, Import and Quit.
+// state; an active one says when it waits for a handshake or has none,
+// followed by a Diagnose entry for the latter when CanDiagnose), then
+// Open, Import and Quit.
 func Menu(s State) []Item {
 	var items []Item
 	switch {
@@ -119,8 +133,15 @@ func Menu(s State) []Item {
 				it.Disabled = true
 			case t.State == tunnel.StateFailed:
 				it.Label += " (failed)"
+			case t.State == tunnel.StateActive && t.Connection == tunnel.ConnConnecting:
+				it.Label += " (waiting for a handshake…)"
+			case t.State == tunnel.StateActive && t.Connection == tunnel.ConnNoHandshake:
+				it.Label += " (no handshake)"
 			}
 			items = append(items, it)
+			if s.CanDiagnose && !t.Busy && t.State == tunnel.StateActive && t.Connection == tunnel.ConnNoHandshake {
+				items = append(items, Item{Label: "Diagnose " + t.Name + "…", Action: ActionDiagnose, Tunnel: t.Name})
+			}
 		}
 	}
 	return append(items,

@@ -99,6 +99,32 @@ func TestMenu(t *testing.T) {
 			icon: IconConnecting,
 		},
 		{
+			name: "waiting for the first handshake",
+			state: State{Connected: true, CanDiagnose: true, Tunnels: []Tunnel{
+				{Name: "home", State: tunnel.StateActive, Connection: tunnel.ConnConnecting},
+				{Name: "office", State: tunnel.StateActive, Connection: tunnel.ConnConnected},
+			}},
+			want: "[x] home (waiting for a handshake…)\n[x] office\n" + tail,
+			icon: IconConnecting,
+		},
+		{
+			name: "no handshake is an error, with a Diagnose entry",
+			state: State{Connected: true, CanDiagnose: true, Tunnels: []Tunnel{
+				{Name: "home", State: tunnel.StateActive, Connection: tunnel.ConnNoHandshake},
+				{Name: "office", State: tunnel.StateActive, Connection: tunnel.ConnConnected},
+			}},
+			want: "[x] home (no handshake)\nDiagnose home…\n[x] office\n" + tail,
+			icon: IconError,
+		},
+		{
+			name: "no Diagnose entry without the doctor",
+			state: State{Connected: true, Tunnels: []Tunnel{
+				{Name: "home", State: tunnel.StateActive, Connection: tunnel.ConnNoHandshake},
+			}},
+			want: "[x] home (no handshake)\n" + tail,
+			icon: IconError,
+		},
+		{
 			name: "failed outranks everything",
 			state: State{Connected: true, Tunnels: []Tunnel{
 				{Name: "home", State: tunnel.StateActivating},
@@ -116,6 +142,13 @@ func TestMenu(t *testing.T) {
 				t.Errorf("icon %v, want %v", got, tc.icon)
 			}
 		})
+	}
+}
+
+func TestMenuDiagnoseNamesTunnel(t *testing.T) {
+	items := Menu(State{Connected: true, CanDiagnose: true, Tunnels: []Tunnel{{Name: "a b", State: tunnel.StateActive, Connection: tunnel.ConnNoHandshake}}})
+	if items[1].Action != ActionDiagnose || items[1].Tunnel != "a b" {
+		t.Fatalf("second item %+v, want Diagnose of %q", items[1], "a b")
 	}
 }
 
