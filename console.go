@@ -3,9 +3,10 @@ package main
 import "strings"
 
 // appLaunch reports whether args start the desktop app rather than a
-// command: no arguments, or only the app's --socket flag.
+// command: no arguments, or the app's flags (--socket, --hidden).
 func appLaunch(args []string) bool {
-	return len(args) == 0 || args[0] == "--socket" || strings.HasPrefix(args[0], "--socket=")
+	return len(args) == 0 || args[0] == "--socket" || strings.HasPrefix(args[0], "--socket=") ||
+		args[0] == "--hidden" // a start at login (app/autostart.go)
 }
 
 // consolePlan is what a command started from the Windows exe does about

@@ -56,7 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprint(w, `Usage: wgdesk [command] [arguments]
 
-With no command, wgdesk starts the desktop app.
+With no command, wgdesk starts the desktop app; with --hidden (as a
+start at login does) it starts in the tray without a window.
 
 Commands:
   parse [--json] PATH...        check .conf, .zip or QR image files; store nothing

@@ -19,6 +19,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"github.com/wgdesk/wgdesk/assets"
+	"github.com/wgdesk/wgdesk/internal/loginstart"
 	"github.com/wgdesk/wgdesk/tunnel/api"
 )
 
@@ -26,11 +27,13 @@ import (
 const AppID = "io.github.wgdesk.wgdesk"
 
 // Main runs the desktop app until it quits and returns the exit code.
-// args are the command line after the program name: [--socket PATH].
+// args are the command line after the program name: [--socket PATH]
+// [--hidden].
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wgdesk", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	socket := fs.String("socket", api.DefaultSocket, "the service's socket `path`")
+	hidden := fs.Bool(loginstart.HiddenFlag[2:], false, "start in the tray without a window, as a start at login does (shown when there is no tray)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -84,6 +87,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Tray:    hasTray,
 		// Offered where wgdesk registers its service (Windows).
 		Installer: defaultInstaller(),
+		Login:     loginstart.Default(),
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "wgdesk: %v\n", err)
@@ -117,7 +121,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		case <-raised:
 		}
 	}()
-	u.Window().ShowAndRun()
+	if !u.ShowAtLaunch(*hidden) {
+		logger.Printf("started hidden in the tray")
+	}
+	a.Run()
 	// The event loop is gone, so a goroutine handing a last update to
 	// fyne.Do may never return: wait for the background work, but not long.
 	stopped := make(chan struct{})

@@ -58,6 +58,9 @@ type Options struct {
 	// Installer, if set, lets the banner offer to install the service
 	// (see installoffer.go).
 	Installer ServiceInstaller
+	// Login turns starting the app at login on and off (Settings;
+	// autostart.go). Nil: not available.
+	Login LoginStarter
 }
 
 // UI is the main window, its tray menu and the connection to the service.
@@ -96,6 +99,8 @@ type UI struct {
 	title       string                // the window title last set
 	lastRename  *renameForm           // the last Rename dialog opened
 	lastConfirm *dialog.ConfirmDialog // the last Delete confirmation opened
+
+	lastSettings *settingsDialog // the last Settings dialog opened
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -160,7 +165,8 @@ func (u *UI) build() {
 	newBtn := widget.NewButtonWithIcon("New tunnel…", theme.ContentAddIcon(), u.showNewTunnel)
 	exportAllBtn := widget.NewButtonWithIcon("Export all…", theme.DocumentSaveIcon(), u.showExportAllDialog)
 	logBtn := widget.NewButtonWithIcon("Log", theme.ListIcon(), u.showLog)
-	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn, logBtn)
+	settingsBtn := widget.NewButtonWithIcon("Settings…", theme.SettingsIcon(), u.showSettings)
+	bar := container.NewHBox(importBtn, pasteBtn, newBtn, exportAllBtn, logBtn, settingsBtn)
 
 	u.status = widget.NewLabel("Connecting to the wgdesk service…")
 	// The empty list says what to do in a sentence that must wrap in the
