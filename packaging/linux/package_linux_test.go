@@ -177,7 +177,17 @@ func TestPackageDeb(t *testing.T) {
 	t.Run("unit", func(t *testing.T) { run(t, "systemd-analyze", "verify", unitPath) })
 	t.Run("desktop", func(t *testing.T) { run(t, "desktop-file-validate", "/usr/share/applications/wgdesk.desktop") })
 	t.Run("metainfo", func(t *testing.T) {
-		run(t, "appstreamcli", "validate", "--no-net", "/usr/share/metainfo/io.github.wgdesk.wgdesk.metainfo.xml")
+		const path = "/usr/share/metainfo/io.github.wgdesk.wgdesk.metainfo.xml"
+		run(t, "appstreamcli", "validate", "--no-net", path)
+		// Software centres show the newest release: it must be this one.
+		text, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		version := strings.TrimSpace(run(t, "dpkg-query", "-W", "-f", "${Version}", "wgdesk"))
+		if _, rest, _ := strings.Cut(string(text), "<release "); !strings.HasPrefix(rest, `version="`+version+`"`) {
+			t.Errorf("the metainfo's newest release is not %s (FyneApp.toml's Version): add a <release> for it first in <releases>", version)
+		}
 	})
 	t.Run("man", func(t *testing.T) {
 		for _, page := range []string{"/usr/share/man/man1/wgdesk.1.gz", "/usr/share/man/man8/wgdesk-service.8.gz"} {
