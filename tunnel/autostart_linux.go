@@ -38,7 +38,11 @@ func (netlinkRoutes) DefaultRoute() (bool, error) {
 func (netlinkRoutes) RouteTo(dst netip.Addr) (bool, error) {
 	routes, err := netlink.RouteGet(dst.AsSlice())
 	switch {
-	case errors.Is(err, unix.ENETUNREACH), errors.Is(err, unix.EHOSTUNREACH):
+	// No route, or one that carries nothing: the kernel answers a
+	// lookup that ends in a blackhole route with EINVAL and in a
+	// prohibit route with EACCES.
+	case errors.Is(err, unix.ENETUNREACH), errors.Is(err, unix.EHOSTUNREACH),
+		errors.Is(err, unix.EINVAL), errors.Is(err, unix.EACCES):
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("route to %s: %w", dst, err)
