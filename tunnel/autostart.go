@@ -102,13 +102,16 @@ func (m *Manager) Autostart(ctx context.Context, o AutostartOptions) {
 	m.log.Verbose("autostart: %s", strings.Join(pending, ", "))
 	delay, waited := o.FirstDelay, time.Duration(0)
 	why := map[string]string{}
+	// resolving: tunnels whose start failed resolving an endpoint, which
+	// Autostart itself left failed and so may start again.
+	resolving := map[string]bool{}
 	for {
 		var again []string
 		for _, name := range pending {
 			if ctx.Err() != nil {
 				return
 			}
-			ok, cfgWhy := m.autostartWanted(name)
+			ok, cfgWhy := m.autostartWanted(name, resolving[name])
 			if !ok {
 				m.log.Verbose("autostart: %s: %s; leaving it alone", name, cfgWhy)
 				continue
@@ -126,6 +129,7 @@ func (m *Manager) Autostart(ctx context.Context, o AutostartOptions) {
 				return
 			case isStep(err, StepResolve):
 				why[name] = "its endpoint's name does not resolve yet (" + err.Error() + ")"
+				resolving[name] = true
 				again = append(again, name)
 			default:
 				m.autostartFailed(name, err)
@@ -169,8 +173,9 @@ func (m *Manager) autostartNames() []string {
 
 // autostartWanted reports whether name should still be started, or why
 // not: it may have been deleted, switched on or off by a caller, or its
-// autostart turned off while it waited.
-func (m *Manager) autostartWanted(name string) (bool, string) {
+// autostart turned off while it waited. failedOK: Autostart's own last
+// try left it failed (an endpoint that did not resolve).
+func (m *Manager) autostartWanted(name string, failedOK bool) (bool, string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tunnels[name]
@@ -183,7 +188,7 @@ func (m *Manager) autostartWanted(name string) (bool, string) {
 		return false, "its config does not load"
 	case t.downByCaller:
 		return false, "taken down by hand"
-	case t.state != StateInactive || t.busy != nil:
+	case t.busy != nil || (t.state != StateInactive && !(failedOK && t.state == StateFailed)):
 		return false, "already " + string(t.state)
 	}
 	return true, ""

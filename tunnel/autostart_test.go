@@ -332,3 +332,34 @@ func TestConnectRoutes(t *testing.T) {
 		t.Errorf("asked %s\nwant  %s", got, want)
 	}
 }
+
+// An endpoint's name that does not resolve yet (DNS comes last at boot)
+// is waited for like the network, and the tunnel comes up once it
+// resolves.
+func TestAutostartWaitsForTheEndpointName(t *testing.T) {
+	l, dir := newLab(t), t.TempDir()
+	cfg := splitTunnel(t, "10.3.0.2/32", "10.3.0.0/24")
+	cfg.Peers[0].Endpoint = config.Endpoint{Host: "vpn.example.net", Port: 51820}
+	storeAutostart(t, l, dir, map[string]*config.Config{"lab": cfg}, "lab")
+	tr := &transcript{}
+	var mu sync.Mutex
+	lookups := 0
+	m := newTestManager(t, l, dir, func(o *ManagerOptions) {
+		o.Logger = tr.logger()
+		o.Deps.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if lookups++; lookups < 3 {
+				return nil, errors.New("lookup " + host + ": temporary failure in name resolution")
+			}
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
+		}
+	})
+	m.Autostart(context.Background(), AutostartOptions{Routes: &fakeRoutes{onlineAt: 1}, Sleep: tr.sleep(nil)})
+	if got := states(m); got != "lab: active [autostart]\n" {
+		t.Errorf("after the name resolved:\n%s\n%s", got, tr.text())
+	}
+	if lookups != 3 || strings.Count(tr.text(), "(sleep") != 2 {
+		t.Errorf("%d lookups; transcript:\n%s", lookups, tr.text())
+	}
+}
