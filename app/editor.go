@@ -35,6 +35,7 @@ type editor struct {
 	errLine int
 	discard *dialog.ConfirmDialog // the last "Discard your changes?" asked
 	opts    *editorOptions
+	scope   *editorScope // the Traffic control (scopeeditor.go)
 }
 
 // checkConfigText is the editor's verdict on text: "" when it parses,
@@ -78,7 +79,9 @@ func (e *editor) markErrorLine() {
 
 func (e *editor) validate() {
 	cfg, problem, warnings, line := parseConfigText(e.text.Text)
-	if c := e.win.Content(); e.opts.follow(cfg) && c != nil {
+	moved := e.opts.follow(cfg)
+	moved = e.scope.follow(cfg) || moved
+	if c := e.win.Content(); moved && c != nil {
 		c.Refresh() // lay out again around the checks that came or went
 	}
 	e.errLine = line
@@ -158,10 +161,11 @@ func (u *UI) openEditor(name, text string) {
 	e.gotoErr.Hide()
 	e.text.OnChanged = func(string) { e.validate() }
 	e.opts = newEditorOptions(stored, lanAvailable, e.validate)
+	e.scope = newEditorScope(e)
 	note := widget.NewLabel("This text holds the private key. Saving replaces the stored config; the tunnel must be inactive.")
 	note.Wrapping = fyne.TextWrapWord
 	buttons := container.NewHBox(e.gotoErr, widget.NewButton("Close", e.askClose), e.save)
-	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.opts.box, e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
+	e.win.SetContent(container.NewBorder(note, container.NewVBox(e.scope.box, e.opts.box, e.status, container.NewBorder(nil, nil, nil, buttons)), nil, nil, e.text))
 	e.win.Resize(fyne.NewSize(640, 520))
 	e.win.SetCloseIntercept(e.askClose)
 	e.validate()

@@ -31,6 +31,9 @@ type outcome struct {
 	Warnings []string
 	Skipped  bool  // not a config at all (README.txt in a zip)
 	Err      error // why it was rejected
+	// Full is the config of a stored tunnel that routes 0.0.0.0/0, whose
+	// scope the app asks about (scope.go); nil otherwise.
+	Full *config.Config
 }
 
 // importEntries stores each parsed entry under its suggested name, or the
@@ -61,6 +64,9 @@ func importEntries(ctx context.Context, c Client, items []config.Imported) []out
 				continue
 			}
 			o.Name, o.Err = name, err
+			if err == nil && config.RoutesAllIPv4(im.Config) {
+				o.Full = im.Config
+			}
 			for _, w := range ws {
 				if !seen[w.String()] {
 					seen[w.String()] = true
@@ -144,7 +150,22 @@ func (u *UI) runImport(load func() ([]config.Imported, error)) {
 					break
 				}
 			}
-			u.showSummary(summaryText(outs))
+			// The scope of each full tunnel is asked under the summary, once
+			// the service has told whether it has a kill switch for it.
+			var full []scopeItem
+			for _, o := range outs {
+				if o.Full != nil {
+					full = append(full, scopeItem{name: o.Name, cfg: o.Full})
+				}
+			}
+			if len(full) == 0 {
+				u.showSummary(summaryText(outs))
+				return
+			}
+			u.whenKnown(full, func() {
+				u.askScopes(full)
+				u.showSummary(summaryText(outs))
+			})
 		})
 	}()
 }

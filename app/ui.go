@@ -93,6 +93,7 @@ type UI struct {
 	summary     string                // text of the last import summary shown
 	newForm     *newTunnelForm        // the last New tunnel form opened
 	lastEditor  *editor               // the last editor opened
+	lastScope   *scopePrompt          // the last scope prompt shown (scope.go)
 	logView     *logView              // the open log window, if any
 	lastFill    time.Time             // when fillDetail last ran
 	listKey     string                // what the tunnel list was last drawn from
@@ -688,7 +689,7 @@ func (u *UI) renderDetail() {
 		u.detail.Refresh()
 		return
 	}
-	if key := v.Name + "\x00" + string(v.Config) + "\x00" + v.Error; u.pane == nil || u.pane.key != key {
+	if key := v.Name + "\x00" + string(v.Config) + "\x00" + v.Error + "\x00" + strings.Join(v.Warnings, "\n"); u.pane == nil || u.pane.key != key {
 		u.pane = u.buildDetail(v)
 		u.pane.key = key
 	}
@@ -747,6 +748,13 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 		e.Importance = widget.DangerImportance
 		e.Wrapping = fyne.TextWrapWord
 		objs = append(objs, e)
+	}
+	// Subnet collisions the service found at import or activation.
+	for _, w := range v.Warnings {
+		l := widget.NewLabel("Warning: " + sentence(w))
+		l.Importance = widget.WarningImportance
+		l.Wrapping = fyne.TextWrapWord
+		objs = append(objs, l)
 	}
 	name := v.Name
 	// The buttons wrap onto a second row in a narrow window rather than

@@ -68,13 +68,13 @@ func TestImportAndStatusPrintCollisionWarnings(t *testing.T) {
 	out := e.must("import", "--name", "office", e.writeFile("office.conf", testConfigText("10.66.0.3/32")))
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  warning: line ") ||
-		!strings.HasPrefix(lines[2], "  warning: office routes 192.168.88.0/24, which is also the network of wlan0 here") {
+		!strings.HasPrefix(lines[2], "  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0 here") {
 		t.Errorf("import output:\n%s", out)
 	}
 	if err := e.svc.Up(context.Background(), "office"); err != nil {
 		t.Fatal(err)
 	}
-	if out := e.must("status", "office"); !strings.Contains(out, "\n  warning: office routes 192.168.88.0/24, which is also the network of wlan0") {
+	if out := e.must("status", "office"); !strings.Contains(out, "\n  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0") {
 		t.Errorf("status:\n%s", out)
 	}
 	if out := e.must("status", "office", "--json"); !strings.Contains(out, `"warnings": [`) {

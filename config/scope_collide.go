@@ -51,16 +51,16 @@ func (c Collision) String() string {
 	}
 	name := "the tunnel"
 	if c.Tunnel != "" {
-		name = c.Tunnel
+		name = "tunnel " + c.Tunnel
 	}
 	r, l := c.Route, c.Local.Prefix
 	switch {
 	case r == l:
-		return fmt.Sprintf("%s routes %s, which is also %s here: the same addresses on both sides, so while %s is up either the hosts of this local network or those behind the router in %s will not be reachable; renumber one of the two networks",
-			name, r, where, name, r)
+		return fmt.Sprintf("%s routes %s, which is also %s here: the same addresses on both sides, so while the tunnel is up either the hosts of this local network or those behind the router in %s will not be reachable; renumber one of the two networks",
+			name, r, where, r)
 	case r.Bits() > l.Bits():
-		return fmt.Sprintf("%s routes %s, which is inside %s here (%s): while %s is up, the local hosts in %s will not be reachable, their traffic goes into the tunnel",
-			name, r, where, l, name, r)
+		return fmt.Sprintf("%s routes %s, which is inside %s here (%s): while the tunnel is up, the local hosts in %s will not be reachable, their traffic goes into the tunnel",
+			name, r, where, l, r)
 	default:
 		return fmt.Sprintf("%s routes %s, which contains %s here (%s): the hosts behind the router in %s will not be reachable through the tunnel, that range stays on the local network",
 			name, r, where, l, l)

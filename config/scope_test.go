@@ -308,9 +308,9 @@ func TestCollisions(t *testing.T) {
 	want := []string{
 		// 10.0.0.0/8 (a route) holds the café's 10.20.0.0/16 and the
 		// tunnel's own 10.8.0.0/24 is apart from it.
-		"home routes 10.0.0.0/8, which contains the network of eth0 here (10.20.0.0/16): the hosts behind the router in 10.20.0.0/16 will not be reachable through the tunnel, that range stays on the local network",
-		"home routes 172.16.5.0/28, which is inside a network this computer is on here (172.16.0.0/16): while home is up, the local hosts in 172.16.5.0/28 will not be reachable, their traffic goes into the tunnel",
-		"home routes 192.168.88.0/24, which is also the network of wlan0 here: the same addresses on both sides, so while home is up either the hosts of this local network or those behind the router in 192.168.88.0/24 will not be reachable; renumber one of the two networks",
+		"tunnel home routes 10.0.0.0/8, which contains the network of eth0 here (10.20.0.0/16): the hosts behind the router in 10.20.0.0/16 will not be reachable through the tunnel, that range stays on the local network",
+		"tunnel home routes 172.16.5.0/28, which is inside a network this computer is on here (172.16.0.0/16): while the tunnel is up, the local hosts in 172.16.5.0/28 will not be reachable, their traffic goes into the tunnel",
+		"tunnel home routes 192.168.88.0/24, which is also the network of wlan0 here: the same addresses on both sides, so while the tunnel is up either the hosts of this local network or those behind the router in 192.168.88.0/24 will not be reachable; renumber one of the two networks",
 	}
 	if !slices.Equal(lines, want) {
 		t.Errorf("Collisions:\n%s\nwant\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))

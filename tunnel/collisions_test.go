@@ -41,7 +41,7 @@ func TestManagerCollisionWarnings(t *testing.T) {
 	if err := m.Import("home", splitTunnel(t, "10.3.0.2/32", "192.168.88.0/24")); err != nil {
 		t.Fatal(err)
 	}
-	want := "home routes 192.168.88.0/24, which is inside the network of wlan0 here (192.168.0.0/16): while home is up, the local hosts in 192.168.88.0/24 will not be reachable"
+	want := "tunnel home routes 192.168.88.0/24, which is inside the network of wlan0 here (192.168.0.0/16): while the tunnel is up, the local hosts in 192.168.88.0/24 will not be reachable"
 	if ws := mustGet(t, m, "home").Warnings; len(ws) != 1 || !strings.HasPrefix(ws[0], want) {
 		t.Fatalf("after import: %q, want %q", ws, want)
 	}
