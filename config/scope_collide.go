@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 )
 
 // LocalSubnet is a network this machine is directly connected to (an
@@ -23,14 +24,20 @@ type Collision struct {
 
 // Collisions lists the routes of c (Routes: AllowedIPs and the interface
 // addresses' subnets) that overlap a subnet of local, in the order of
-// Routes, then local. Default routes (/0) are left out: the on-link
-// routes are more specific, so a full tunnel leaves the LAN alone by
-// design. The connection doctor and the service's import and activation
-// warnings both use it.
+// Routes, then local. Default routes (/0, and the /1 halves some configs
+// write instead) are left out: the on-link routes are more specific, so
+// a full tunnel leaves the LAN alone by design. With Table = off no
+// AllowedIPs become routes; the addresses' subnets still do. The
+// connection doctor and the service's import and activation warnings
+// both use it.
 func Collisions(name string, c *Config, local []LocalSubnet) []Collision {
 	var out []Collision
+	noRoutes := strings.EqualFold(strings.TrimSpace(c.Interface.Table), "off")
 	for _, r := range Routes(c) {
-		if r.Bits() == 0 {
+		if r.Bits() <= 1 {
+			continue
+		}
+		if noRoutes && !isAddressSubnet(c, r) {
 			continue
 		}
 		for _, l := range local {
@@ -40,6 +47,15 @@ func Collisions(name string, c *Config, local []LocalSubnet) []Collision {
 		}
 	}
 	return slices.CompactFunc(out, func(a, b Collision) bool { return a == b })
+}
+
+func isAddressSubnet(c *Config, r netip.Prefix) bool {
+	for _, a := range c.Interface.Addresses {
+		if a.Masked() == r {
+			return true
+		}
+	}
+	return false
 }
 
 // String says what collides and what will not be reachable, as one

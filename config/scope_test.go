@@ -320,6 +320,16 @@ func TestCollisions(t *testing.T) {
 	if len(got) != 1 || got[0].Route != netip.MustParsePrefix("10.8.0.0/24") {
 		t.Errorf("address subnet: %v", got)
 	}
+	// The /1 halves are a full tunnel too; with Table = off only the
+	// address's subnet is a route.
+	halves := scopeParse(t, strings.Replace(scopeConf, "0.0.0.0/0, ::/0", "0.0.0.0/1, 128.0.0.0/1, 192.168.88.0/24", 1))
+	if got := Collisions("home", halves, local[:1]); len(got) != 1 || got[0].Route != netip.MustParsePrefix("192.168.88.0/24") {
+		t.Errorf("/1 halves: %v", got)
+	}
+	halves.Interface.Table = "off"
+	if got := Collisions("home", halves, append(local[:1:1], LocalSubnet{Prefix: netip.MustParsePrefix("10.8.0.0/16")})); len(got) != 1 || got[0].Route != netip.MustParsePrefix("10.8.0.0/24") {
+		t.Errorf("Table = off: %v", got)
+	}
 	// A full tunnel alone collides with nothing.
 	if got := Collisions("home", scopeParse(t, scopeConf), local[:3]); len(got) != 0 {
 		t.Errorf("full tunnel: %v", got)
