@@ -61,6 +61,9 @@ type Options struct {
 	// Login turns starting the app at login on and off (Settings;
 	// autostart.go). Nil: not available.
 	Login LoginStarter
+	// OnDiagnose, if set, runs the connection doctor on a tunnel (the
+	// tray's Diagnose entry for a tunnel without a handshake).
+	OnDiagnose func(name string)
 }
 
 // UI is the main window, its tray menu and the connection to the service.
@@ -102,6 +105,10 @@ type UI struct {
 	lastConfirm *dialog.ConfirmDialog // the last Delete confirmation opened
 
 	lastSettings *settingsDialog // the last Settings dialog opened
+
+	// noHandshakeSaid: tunnels whose "no handshake" notification this
+	// activation got (connection.go).
+	noHandshakeSaid map[string]bool
 
 	desk      desktop.App // nil without a tray
 	trayItems []tray.Item
@@ -347,14 +354,9 @@ func (u *UI) onEvent(ev api.EventJSON) {
 	// fails on its own because the network went away, or one switched from
 	// the tray or the command line): say so on the desktop. The snapshot
 	// that starts a stream is what is, not a change, so it stays quiet.
-	if t := ev.Tunnel; ev.Kind == api.EventState && t != nil {
-		var was tunnel.State
-		if old, ok := u.model.get(t.Name); ok {
-			was = old.State
-		}
-		if n := transitionNotification(was, *t); n != nil {
-			u.app.SendNotification(n)
-		}
+	if t := ev.Tunnel; t != nil {
+		old, ok := u.model.get(t.Name)
+		u.notifyEvent(ev, old, ok)
 	}
 	u.connected = true
 	u.connErr = nil
@@ -485,7 +487,7 @@ func (u *UI) renderList() {
 			r = newTunnelRow(name, func() { u.selectTunnel(name) }, func(on bool) { u.setActive(name, on) })
 			u.rows[name] = r
 		}
-		r.update(t.State, u.busy[t.Name] || !u.connected, t.Name == u.selected)
+		r.update(t.State, t.Connection, u.busy[t.Name] || !u.connected, t.Name == u.selected)
 		objs = append(objs, r)
 	}
 	for name := range u.rows {
@@ -506,7 +508,7 @@ func (u *UI) renderList() {
 			first = u.model.tunnels[i]
 		}
 		u.selected = first.Name
-		u.rows[u.selected].update(first.State, u.busy[u.selected] || !u.connected, true)
+		u.rows[u.selected].update(first.State, first.Connection, u.busy[u.selected] || !u.connected, true)
 	}
 	u.list.Objects = objs
 	u.list.Refresh()
@@ -517,7 +519,7 @@ func (u *UI) listState() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%t|%v|%s|%s", u.connected, u.connErr, u.selected, u.selectNext)
 	for _, t := range u.model.tunnels {
-		fmt.Fprintf(&b, "|%s %s %t", t.Name, t.State, u.busy[t.Name])
+		fmt.Fprintf(&b, "|%s %s %s %t", t.Name, t.State, t.Connection, u.busy[t.Name])
 	}
 	return b.String()
 }
@@ -634,7 +636,7 @@ func (r *tunnelRow) Tapped(*fyne.PointEvent) { r.onTap() }
 
 // update shows state s; busy disables the switch until the service
 // answers or while the service is away.
-func (r *tunnelRow) update(s tunnel.State, busy, selected bool) {
+func (r *tunnelRow) update(s tunnel.State, c tunnel.Connection, busy, selected bool) {
 	r.toggle.OnChanged = nil // SetChecked would call it
 	r.toggle.SetChecked(s == tunnel.StateActive || s == tunnel.StateActivating)
 	r.toggle.OnChanged = r.onFlip
@@ -643,17 +645,9 @@ func (r *tunnelRow) update(s tunnel.State, busy, selected bool) {
 	} else {
 		r.toggle.Enable()
 	}
-	r.badge.SetText(stateText(s))
-	switch s {
-	case tunnel.StateActive:
-		r.badge.Importance = widget.SuccessImportance
-	case tunnel.StateFailed:
-		r.badge.Importance = widget.DangerImportance
-	case tunnel.StateActivating, tunnel.StateDeactivating:
-		r.badge.Importance = widget.WarningImportance
-	default:
-		r.badge.Importance = widget.LowImportance
-	}
+	text, importance := badgeOf(s, c)
+	r.badge.SetText(text)
+	r.badge.Importance = importance
 	r.badge.Refresh()
 	if selected {
 		r.bg.FillColor = theme.Color(theme.ColorNameSelection)
@@ -702,6 +696,9 @@ func (u *UI) fillDetail(v tunnelView) {
 	state := stateText(v.State)
 	if v.Interface != "" {
 		state += " on " + v.Interface
+	}
+	if c := connectionText(v.Connection); c != "" && v.State == tunnel.StateActive {
+		state += ", " + c
 	}
 	if !v.Since.IsZero() {
 		state += ", since " + v.Since.Local().Format("2006-01-02 15:04:05")
@@ -861,9 +858,9 @@ func form(pairs ...any) fyne.CanvasObject {
 
 // trayState is what the tray reflects now.
 func (u *UI) trayState() tray.State {
-	s := tray.State{Connected: u.connected}
+	s := tray.State{Connected: u.connected, CanDiagnose: u.opts.OnDiagnose != nil}
 	for _, t := range u.model.tunnels {
-		s.Tunnels = append(s.Tunnels, tray.Tunnel{Name: t.Name, State: t.State, Busy: u.busy[t.Name]})
+		s.Tunnels = append(s.Tunnels, tray.Tunnel{Name: t.Name, State: t.State, Busy: u.busy[t.Name], Connection: t.Connection})
 	}
 	return s
 }
@@ -898,6 +895,9 @@ func (u *UI) menuItems(items []tray.Item) []*fyne.MenuItem {
 		case tray.ActionToggle:
 			name, on := it.Tunnel, !it.Checked
 			mi = fyne.NewMenuItem(it.Label, func() { u.setActive(name, on) })
+		case tray.ActionDiagnose:
+			name := it.Tunnel
+			mi = fyne.NewMenuItem(it.Label, func() { u.Raise(); u.opts.OnDiagnose(name) })
 		case tray.ActionOpen:
 			mi = fyne.NewMenuItem(it.Label, u.Raise)
 		case tray.ActionImport:
