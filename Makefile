@@ -52,6 +52,9 @@ WINDOWS_VERSION ?= $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 windows-gui: windows-resources
 	$(call apt_install,$(WINDOWS_DEBS))
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) build -trimpath -ldflags '$(LDFLAGS) -H windowsgui' -o $(WINDOWS_EXE) .
+	# The app's Windows files and tests (single instance, install offer)
+	# build only with cgo, which make cross leaves out.
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=x86_64-w64-mingw32-gcc $(GO) vet ./app/... .
 	WGDESK_WINDOWS_EXE=$(CURDIR)/$(WINDOWS_EXE) WGDESK_WINDOWS_VERSION=$(WINDOWS_VERSION) $(GO) test -count=1 -run '^TestExeResources$$' ./packaging/windows/
 
 # rsrc_windows_amd64.syso (gitignored): icon, manifest (asInvoker,

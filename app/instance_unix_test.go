@@ -10,23 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
-
-// showCounter counts the calls of an onShow callback on a channel.
-func showCounter() (func(), chan struct{}) {
-	ch := make(chan struct{}, 16)
-	return func() { ch <- struct{}{} }, ch
-}
-
-func waitShow(t *testing.T, ch chan struct{}) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(waitTimeout): // guards a hung test only
-		t.Fatal("the first instance was not asked to show")
-	}
-}
 
 func claimFirst(t *testing.T, path string) chan struct{} {
 	t.Helper()
