@@ -291,8 +291,8 @@ func TestMSITables(t *testing.T) {
 			t.Errorf("Start menu shortcut %v, want wgdesk starting [INSTALLDIR]wgdesk.exe with no arguments (the app)", sc)
 		}
 		run := tables["Registry"].one(t, "Key", `Software\Microsoft\Windows\CurrentVersion\Run`)
-		if run["Root"] != "2" || run["Name"] != "wgdesk" || run["Value"] != `"[INSTALLDIR]wgdesk.exe"` {
-			t.Errorf("Run value %v, want HKLM (2) wgdesk = the quoted exe path, no arguments", run)
+		if run["Root"] != "2" || run["Name"] != "wgdesk" || run["Value"] != `"[INSTALLDIR]wgdesk.exe" --hidden` {
+			t.Errorf("Run value %v, want HKLM (2) wgdesk = the quoted exe path and --hidden (the app starts in the tray)", run)
 		}
 	})
 
