@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"net/netip"
 	"strings"
 	"testing"
@@ -71,8 +70,8 @@ func TestImportAndStatusPrintCollisionWarnings(t *testing.T) {
 		!strings.HasPrefix(lines[2], "  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0 here") {
 		t.Errorf("import output:\n%s", out)
 	}
-	if err := e.svc.Up(context.Background(), "office"); err != nil {
-		t.Fatal(err)
+	if out := e.must("up", "office"); !strings.Contains(out, "office is active on wg-office\n  warning: tunnel office routes 192.168.88.0/24") {
+		t.Errorf("up output:\n%s", out)
 	}
 	if out := e.must("status", "office"); !strings.Contains(out, "\n  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0") {
 		t.Errorf("status:\n%s", out)

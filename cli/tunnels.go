@@ -196,6 +196,9 @@ func upDownVerb(ctx context.Context, verb string, args []string, stdout, stderr 
 	} else {
 		fmt.Fprintf(stdout, "%s is %s\n", t.Name, t.State)
 	}
+	for _, w := range t.Warnings { // subnet collisions found now
+		fmt.Fprintf(stdout, "  warning: %s\n", w)
+	}
 	return exitOK
 }
 

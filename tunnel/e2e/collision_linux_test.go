@@ -1,0 +1,47 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wgdesk/wgdesk/internal/netlab"
+)
+
+// A tunnel route inside the client's uplink subnet (198.51.100.0/24, the
+// café's LAN in this lab) is warned about by the real service: in the
+// import answer, in the up answer, in status and in the service log,
+// each naming both networks and the uplink; down clears it. The tunnel
+// still comes up, and the lower half of the subnet (where its endpoint
+// is) stays on the uplink.
+func TestE2ECollisionWarning(t *testing.T) {
+	l := netlab.New(t, netlab.Options{})
+	svc := l.StartService()
+	path := filepath.Join(l.Dir, "collide.conf")
+	if err := os.WriteFile(path, []byte(l.ClientConfig("10.66.0.0/24, 198.51.100.128/25")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	want := "tunnel collide routes 198.51.100.128/25, which is inside the network of " + l.ClientUplink() +
+		" here (198.51.100.0/24): while the tunnel is up, the local hosts in 198.51.100.128/25 will not be reachable"
+
+	if out := l.Wgdesk("import", "--name", "collide", path); !strings.Contains(out, "\n  warning: "+want) {
+		t.Errorf("import output lacks the warning:\n%s", out)
+	}
+	out := l.Wgdesk("up", "collide")
+	if !strings.Contains(out, "collide is active") || !strings.Contains(out, "\n  warning: "+want) {
+		t.Errorf("up output lacks the warning:\n%s", out)
+	}
+	if st := l.Wgdesk("status", "--json", "collide"); !strings.Contains(st, `"warnings": [`) || !strings.Contains(st, want) {
+		t.Errorf("status --json lacks the warning:\n%s", st)
+	}
+	if err := l.Ping(netlab.TunServer4); err != nil {
+		t.Errorf("the tunnel does not pass traffic: %v", err)
+	}
+	netlab.WaitFor(t, 5*time.Second, "the warning in the service log", func() bool { return strings.Contains(svc.Log(), want) })
+	l.Wgdesk("down", "collide")
+	if st := l.Wgdesk("status", "collide"); strings.Contains(st, "warning:") {
+		t.Errorf("the warning outlived down:\n%s", st)
+	}
+}
