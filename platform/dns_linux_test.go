@@ -280,7 +280,7 @@ func TestResolvOwnerCrashInsideWrite(t *testing.T) {
 			o.Tunnels["wg1"] = resolvClaim{Servers: []netip.Addr{netip.MustParseAddr("10.1.0.1")}}
 			merged := o.render()
 			o.Written = []string{digest(merged), digest([]byte(first))}
-			if err := n.saveResolvOwnerLocked(o); err != nil {
+			if err := n.saveResolvOwnerLocked(o, false); err != nil {
 				t.Fatal(err)
 			}
 			if done {
@@ -318,7 +318,7 @@ func TestResolvOwnerCrashBeforeFirstWrite(t *testing.T) {
 	o := &resolvOwner{Path: path, Tunnels: map[string]resolvClaim{"wg0": {Search: []string{"x.lan"}}}}
 	o.fileSnapshot, _ = snapshotFile(path)
 	o.Written = []string{digest(o.render())}
-	if err := n.saveResolvOwnerLocked(o); err != nil {
+	if err := n.saveResolvOwnerLocked(o, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := n.removeDNS(context.Background(), "wg0", &dnsRecord{Mode: dnsDirect, Path: path, Shared: true}); err != nil {

@@ -192,7 +192,7 @@ func TestLinuxDirectDNSOrphanClaim(t *testing.T) {
 		t.Fatalf("owner record: %v, %v", o, err)
 	}
 	o.Tunnels["wgzz"] = resolvClaim{Search: []string{"z.lan"}}
-	if err := f.net.syncResolvConfLocked(o); err != nil {
+	if err := f.net.syncResolvConfLocked(o, false); err != nil {
 		t.Fatal(err)
 	}
 	f.net = f.newNetwork(t, linuxSeams{})

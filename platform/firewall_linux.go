@@ -164,7 +164,7 @@ func (n *linuxNetwork) firewallOffLocked(ifname string, cur *journalEntry) error
 		}
 	}
 	cur.Firewall = false
-	if err := n.journal.save(cur); err != nil {
+	if err := n.saveJournalLocked(cur, true); err != nil {
 		return fmt.Errorf("journal %s: %w", ifname, err)
 	}
 	return nil

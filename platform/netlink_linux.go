@@ -284,8 +284,8 @@ func (n *linuxNetwork) addRules(want, owned []Rule, save func([]Rule) error) ([]
 // removeRulesLocked deletes rules that ifname owns and no longer wants. A
 // rule that another interface's settings need as well (two full tunnels
 // share the suppress rule) is handed to that interface instead: it goes
-// into its journal and stays.
-func (n *linuxNetwork) removeRulesLocked(ifname string, extra []Rule) error {
+// into its journal and stays (see saveJournalLocked for undo).
+func (n *linuxNetwork) removeRulesLocked(ifname string, extra []Rule, undo bool) error {
 next:
 	for _, r := range extra {
 		for other, want := range n.wantRules {
@@ -295,7 +295,7 @@ next:
 			}
 			if !slices.Contains(heir.Rules, r) {
 				heir.Rules = append(slices.Clone(heir.Rules), r)
-				if err := n.journal.save(heir); err != nil {
+				if err := n.saveJournalLocked(heir, undo); err != nil {
 					return fmt.Errorf("hand %s to %s: %w", r, other, err)
 				}
 			}

@@ -64,6 +64,9 @@ type linuxNetwork struct {
 	dnsMode   string // chosen at first use
 	bootID    string // this boot's, recorded in the journal
 	fw        *linuxFirewall
+	// resolvUnsaved is set while the direct mode's owner record on disk
+	// is older than the one in memory (see resolvowner_linux.go).
+	resolvUnsaved *unsavedOwner
 }
 
 func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
@@ -168,7 +171,12 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 	// when they are added.
 	intent.Rules = slices.Clone(prev.Rules)
 	intent.BootID = n.bootID
-	if err := n.journal.save(intent); err != nil {
+	// Undoing adds nothing the journal on disk does not already name, so
+	// a journal that cannot be written (a read-only or full state
+	// directory) does not stop it: the old journal stays for the next
+	// start, which undoes again what is already gone, harmlessly.
+	undo := !p.Up
+	if err := n.saveJournalLocked(intent, undo); err != nil {
 		return prev, fmt.Errorf("journal %s: %w", ifname, err)
 	}
 
@@ -192,7 +200,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		dnsRec = nil
 		intent.DNS = nil
 	}
-	if err := n.removeRulesLocked(ifname, rulesNotIn(prev.Rules, p.Rules)); err != nil {
+	if err := n.removeRulesLocked(ifname, rulesNotIn(prev.Rules, p.Rules), undo); err != nil {
 		return intent, fmt.Errorf("remove rules for %s: %w", ifname, err)
 	}
 	if link != nil {
@@ -243,10 +251,24 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 	}
 
 	cur := &journalEntry{Interface: ifname, Addresses: p.Addresses, Routes: p.Routes, Rules: rules, DNS: dnsRec, Firewall: prev.Firewall, BootID: n.bootID}
-	if err := n.journal.save(cur); err != nil {
+	if err := n.saveJournalLocked(cur, undo); err != nil {
 		return intent, fmt.Errorf("journal %s: %w", ifname, err)
 	}
 	return cur, nil
+}
+
+// saveJournalLocked writes e to the journal. When undo is set the change
+// only takes things away from what the journal on disk names, so a failed
+// write is logged and the undo goes on with the old journal left in
+// place: it names more than exists, which the next start's Recover
+// tolerates. n.mu is held.
+func (n *linuxNetwork) saveJournalLocked(e *journalEntry, undo bool) error {
+	err := n.journal.save(e)
+	if err == nil || !undo {
+		return err
+	}
+	n.errorf("could not update the journal of %s (%v); undoing anyway and leaving the old journal for the next start", e.Interface, err)
+	return nil
 }
 
 // Recover implements Network.

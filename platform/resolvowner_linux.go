@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -59,9 +60,20 @@ func (n *linuxNetwork) resolvOwnerPath() string {
 	return filepath.Join(n.journal.dir, resolvOwnerFile)
 }
 
+// unsavedOwner is the owner record as an undo left it when the record on
+// disk could not be rewritten (a read-only or full state directory); o is
+// nil when no claim is left. The record on disk then names more claims
+// and recognises the file, so a crash leaves something Recover can undo.
+type unsavedOwner struct {
+	o *resolvOwner
+}
+
 // loadResolvOwnerLocked returns the owner record, or nil when no tunnel
 // claims the file.
 func (n *linuxNetwork) loadResolvOwnerLocked() (*resolvOwner, error) {
+	if u := n.resolvUnsaved; u != nil {
+		return u.o.clone(), nil
+	}
 	data, err := os.ReadFile(n.resolvOwnerPath())
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -79,9 +91,42 @@ func (n *linuxNetwork) loadResolvOwnerLocked() (*resolvOwner, error) {
 	return o, nil
 }
 
-// saveResolvOwnerLocked writes o atomically, or removes the record when o
+// clone returns a copy of o that shares nothing mutable with it.
+func (o *resolvOwner) clone() *resolvOwner {
+	if o == nil {
+		return nil
+	}
+	c := *o
+	c.Tunnels = maps.Clone(o.Tunnels)
+	c.Written = slices.Clone(o.Written)
+	return &c
+}
+
+// saveResolvOwnerLocked writes o (see writeResolvOwnerLocked). When undo is
+// set, o only drops claims, and a record that cannot be written is kept in
+// memory instead, with the old one left on disk for the next start: the
+// undo goes on. The caller must not then write a file content the record
+// on disk does not recognise.
+func (n *linuxNetwork) saveResolvOwnerLocked(o *resolvOwner, undo bool) error {
+	err := n.writeResolvOwnerLocked(o)
+	switch {
+	case err == nil:
+		n.resolvUnsaved = nil
+	case undo:
+		n.errorf("could not update the resolv.conf owner record (%v); going on and leaving the old record for the next start", err)
+		u := &unsavedOwner{}
+		if len(o.Tunnels) > 0 {
+			u.o = o.clone()
+		}
+		n.resolvUnsaved = u
+		err = nil
+	}
+	return err
+}
+
+// writeResolvOwnerLocked writes o atomically, or removes the record when o
 // has no claims left.
-func (n *linuxNetwork) saveResolvOwnerLocked(o *resolvOwner) error {
+func (n *linuxNetwork) writeResolvOwnerLocked(o *resolvOwner) error {
 	p := n.resolvOwnerPath()
 	if len(o.Tunnels) == 0 {
 		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -116,7 +161,7 @@ func (n *linuxNetwork) claimResolvConfLocked(ifname string, d DNSPlan) error {
 		return fmt.Errorf("%s is claimed by tunnels %s of an earlier run; recover first", o.Path, strings.Join(o.names(), ", "))
 	}
 	o.Tunnels[ifname] = resolvClaim{Servers: d.Servers, Search: d.Search}
-	return n.syncResolvConfLocked(o)
+	return n.syncResolvConfLocked(o, false)
 }
 
 // releaseResolvConfLocked drops ifname's claim: the file is written again
@@ -137,12 +182,14 @@ func (n *linuxNetwork) releaseResolvConfLocked(ifname string, rec *dnsRecord) er
 		return nil // released before a crash; the record is the others'
 	}
 	delete(o.Tunnels, ifname)
-	return n.syncResolvConfLocked(o)
+	return n.syncResolvConfLocked(o, true)
 }
 
 // syncResolvConfLocked makes the file match o: the merged content of its
-// claims, or the snapshot when there are none, and saves o.
-func (n *linuxNetwork) syncResolvConfLocked(o *resolvOwner) error {
+// claims, or the snapshot when there are none, and saves o. undo says that
+// o only dropped claims: the file is restored (or left as it is) even when
+// the record cannot be saved (see saveResolvOwnerLocked).
+func (n *linuxNetwork) syncResolvConfLocked(o *resolvOwner, undo bool) error {
 	cur, err := snapshotFile(o.Path)
 	if err != nil {
 		return err
@@ -160,9 +207,10 @@ func (n *linuxNetwork) syncResolvConfLocked(o *resolvOwner) error {
 		case !cur.equal(o.fileSnapshot):
 			n.logf("%s was rewritten by another program while wgdesk's tunnels were up; leaving it as it is", o.Path)
 		}
-		return n.saveResolvOwnerLocked(o)
+		return n.saveResolvOwnerLocked(o, undo)
 	}
 
+	before := o.clone()
 	if !ours {
 		// The first claim, or the file was rewritten outside: what is
 		// there now is what the last tunnel's down puts back.
@@ -175,20 +223,29 @@ func (n *linuxNetwork) syncResolvConfLocked(o *resolvOwner) error {
 	sum := digest(data)
 	if ours && digest(cur.Original) == sum {
 		o.Written = []string{sum}
-		return n.saveResolvOwnerLocked(o)
+		return n.saveResolvOwnerLocked(o, undo)
 	}
 	o.Written = []string{sum}
 	if ours {
 		o.Written = append(o.Written, digest(cur.Original))
 	}
-	if err := n.saveResolvOwnerLocked(o); err != nil {
-		return err
+	if err := n.saveResolvOwnerLocked(o, false); err != nil {
+		if !undo {
+			return err
+		}
+		// The record on disk would not recognise the new content: the
+		// file keeps the released servers beside the others' until the
+		// last claim goes and it is restored.
+		n.errorf("could not update the resolv.conf owner record (%v); leaving %s as it is until the other tunnels go down", err, o.Path)
+		before.Tunnels = o.Tunnels
+		n.resolvUnsaved = &unsavedOwner{o: before}
+		return nil
 	}
 	if err := n.writeResolvConf(o.Path, data); err != nil {
 		return err
 	}
 	o.Written = o.Written[:1]
-	return n.saveResolvOwnerLocked(o)
+	return n.saveResolvOwnerLocked(o, undo)
 }
 
 func (o *resolvOwner) names() []string {
@@ -290,5 +347,5 @@ func (n *linuxNetwork) releaseOrphanClaimsLocked() error {
 	if !changed {
 		return nil
 	}
-	return n.syncResolvConfLocked(o)
+	return n.syncResolvConfLocked(o, true)
 }
