@@ -23,6 +23,7 @@ var macTools = map[string]string{
 	"ifconfig":     "/sbin/ifconfig",
 	"route":        "/sbin/route",
 	"networksetup": "/usr/sbin/networksetup",
+	"netstat":      "/usr/sbin/netstat", // connected subnets (connected_mac.go)
 }
 
 // macExec runs the tools with os/exec, in the C locale so that their
