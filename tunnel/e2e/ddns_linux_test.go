@@ -95,8 +95,11 @@ func TestE2EConnectionStates(t *testing.T) {
 // client namespace's hosts file, the server takes a new address (and
 // loses its session, as a router that reconnects does), the name follows,
 // and the client looks it up again, handshakes with the new address and
-// passes traffic without `down`/`up`, within the interval shortened by
-// --reresolve-after.
+// passes traffic without `down`/`up`. Two triggers, each alone: the
+// handshake grows older than --reresolve-after (shortened to 3 s), and,
+// with that at an hour, a change of the client's network (netlink: an
+// address added in the client namespace on each round, as a new Wi-Fi
+// would).
 //
 // The name goes through /etc/hosts rather than the lab's DNS server: `ip
 // netns exec` bind-mounts /etc/netns/NAME/hosts over /etc/hosts for the
@@ -106,6 +109,11 @@ func TestE2EConnectionStates(t *testing.T) {
 // the lab keeps for the "internet". The file is rewritten in place: a
 // bind mount follows the inode, not the name.
 func TestE2EDDNSFollowsMovedRouter(t *testing.T) {
+	t.Run("stale handshake", func(t *testing.T) { testDDNSMove(t, "3s", false, "no handshake for 3s") })
+	t.Run("network change", func(t *testing.T) { testDDNSMove(t, "1h", true, "the network changed") })
+}
+
+func testDDNSMove(t *testing.T, reresolveAfter string, changeNetwork bool, why string) {
 	const name = "router.ddns.test"
 	const moved = "198.51.100.7"
 	l := netlab.New(t, netlab.Options{})
@@ -122,7 +130,7 @@ func TestE2EDDNSFollowsMovedRouter(t *testing.T) {
 		}
 	}
 	writeHosts(netlab.UplinkServer)
-	svc := l.StartServiceWith(netlab.ServiceOptions{Args: []string{"--reresolve-after", "3s"}})
+	svc := l.StartServiceWith(netlab.ServiceOptions{Args: []string{"--reresolve-after", reresolveAfter}})
 
 	text := strings.Replace(l.ClientConfig(netlab.TunServer4+"/32, "+netlab.OfficeLAN4+"/32"),
 		fmt.Sprintf("Endpoint = %s:%d", netlab.UplinkServer, netlab.ServerPort),
@@ -157,7 +165,10 @@ func TestE2EDDNSFollowsMovedRouter(t *testing.T) {
 
 	want := fmt.Sprintf("%s:%d", moved, netlab.ServerPort)
 	var st connStatus
-	for {
+	for round := 1; ; round++ {
+		if changeNetwork {
+			l.InNS(l.Client, "ip", "addr", "add", fmt.Sprintf("192.0.2.%d/32", round), "dev", "lo")
+		}
 		// Traffic makes the client handshake when the old session gets
 		// no answer.
 		pingErr := l.Ping(netlab.OfficeLAN4)
@@ -178,7 +189,7 @@ func TestE2EDDNSFollowsMovedRouter(t *testing.T) {
 	if n := strings.Count(log, "is up on"); n != 1 {
 		t.Errorf("the tunnel came up %d times, want once (no down/up):\n%s", n, log)
 	}
-	if !strings.Contains(log, name+" moved from "+old+" to "+want) {
+	if !strings.Contains(log, name+" moved from "+old+" to "+want+" ("+why+")") {
 		t.Errorf("the service log does not name the move:\n%s", log)
 	}
 	if strings.Contains(log, l.ClientKey.String()) {
