@@ -18,7 +18,7 @@ type SubnetReader interface {
 }
 
 // ConnectedSubnetsOf returns n's connected subnets, or an error wrapping
-// errors.ErrUnsupported when n cannot list them (macOS for now).
+// errors.ErrUnsupported when n cannot list them (a Network of tests).
 func ConnectedSubnetsOf(n Network) ([]config.LocalSubnet, error) {
 	if r, ok := n.(SubnetReader); ok {
 		return r.ConnectedSubnets()
