@@ -336,7 +336,8 @@ func serviceRefuses(t *testing.T, l *netlab.Lab) string {
 // The state directory turns read-only (as a file system does after an
 // I/O error) while the service runs: tunnels come up or fail with a
 // sentence and leave nothing behind. A service that starts on a
-// read-only state directory says so and exits.
+// read-only state directory says so and exits, after it has undone what
+// a crashed run left behind.
 func TestE2EFaultStateDirReadOnly(t *testing.T) {
 	l := netlab.New(t, netlab.Options{DNS: true})
 	l.MountTmpfs(l.StateDir(), 1<<20)
@@ -373,6 +374,19 @@ func TestE2EFaultStateDirReadOnly(t *testing.T) {
 		t.Fatalf("the service's refusal does not name the read-only state directory:\n%s", out)
 	}
 	mustRestore(t, l, before, "a refused start")
+
+	// A crash with the full tunnel up, and the disk goes read-only
+	// before the next start: that start still undoes the crashed run's
+	// rules, routes, kill switch and resolv.conf from its journal, which
+	// it cannot update, before it gives up.
+	l.RemountTmpfs(l.StateDir(), false)
+	svc = l.StartService()
+	l.Wgdesk("up", "home")
+	svc.Kill()
+	l.RemountTmpfs(l.StateDir(), true)
+	out = serviceRefuses(t, l)
+	t.Logf("a start on the read-only state directory after a crash:\n%s", out)
+	mustRestore(t, l, before, "a start on a read-only state directory after a crash")
 
 	l.RemountTmpfs(l.StateDir(), false)
 	svc = l.StartService()
