@@ -221,10 +221,28 @@ func (u *UI) applyScope(p *scopePrompt, it scopeItem, allLabel string) {
 		p.answered()
 		return
 	}
+	// All but the private ranges keeps ::/0, so the tunnel stays a full
+	// one whose kill switch would block the LAN this answer means to
+	// keep: turn Allow LAN on with it, where the system can.
+	v, _ := u.model.get(it.name)
+	allowLAN := scope == config.ScopePrivate && v.AllowLANAvailable
 	go func() {
 		ctx, cancel := context.WithTimeout(u.ctx, opTimeout)
 		defer cancel()
 		err := setStoredScope(ctx, u.client, it.name, scope, nets)
+		if err == nil && allowLAN {
+			var cfg *config.Config
+			if text, cerr := u.client.Config(ctx, it.name); cerr == nil {
+				cfg, _, _ = config.Parse([]byte(text))
+			}
+			if cfg != nil && tunnel.IsFullTunnel(cfg) {
+				o := defaultOptions()
+				o.AllowLAN = true
+				if _, oerr := u.client.SetOptions(ctx, it.name, o); oerr != nil {
+					u.opts.Logf("allow LAN for %s: %v", it.name, oerr)
+				}
+			}
+		}
 		u.opts.Do(func() {
 			if err != nil {
 				u.showError("Could not change the traffic of "+it.name, err)

@@ -131,6 +131,7 @@ func TestScopePromptKillSwitchWhereAvailable(t *testing.T) {
 // else; Keep and All leave the text as it was.
 func TestScopePromptChoices(t *testing.T) {
 	h := newHarness(t, true, Options{})
+	h.svc.SetFirewall(platform.FirewallSupport{KillSwitch: true, AllowLAN: true})
 	h.waitFor("the snapshot", func() bool { return h.ui.connected })
 	text := routerOSFullText(t)
 
@@ -191,6 +192,17 @@ func TestScopePromptChoices(t *testing.T) {
 	if l := allowedLine(after); !strings.Contains(l, "192.168.88.1/32") || strings.Contains(l, "0.0.0.0/0") || !strings.HasSuffix(l, "::/0") {
 		t.Errorf("private AllowedIPs %s", l)
 	}
+	// ::/0 keeps it a full tunnel with a kill switch: Allow LAN keeps
+	// the private ranges reachable, as the answer promised.
+	h.waitFor("Allow LAN", func() bool {
+		info, err := h.svc.Get("private")
+		return err == nil && info.Options.AllowLAN
+	})
+	for _, n := range []string{"keep", "all", "router"} {
+		if info, _ := h.svc.Get(n); info.Options.AllowLAN {
+			t.Errorf("%s got Allow LAN", n)
+		}
+	}
 }
 
 // Several full tunnels in one import are asked about one after the other.
@@ -219,6 +231,7 @@ func TestScopePromptsOneAfterAnother(t *testing.T) {
 // follows it; the kill switch checks come and go with the full tunnel.
 func TestEditorTrafficControl(t *testing.T) {
 	h := newHarness(t, true, Options{})
+	h.svc.SetFirewall(platform.FirewallSupport{KillSwitch: true, AllowLAN: true})
 	cfg, _, err := config.Parse([]byte(routerOSFullText(t)))
 	if err != nil {
 		t.Fatal(err)
@@ -234,8 +247,8 @@ func TestEditorTrafficControl(t *testing.T) {
 	}
 	e.scope.sel.SetSelected(scopePrivateLabel)
 	sameButAllowedIPs(t, orig, e.text.Text)
-	if !strings.Contains(allowedLine(e.text.Text), "192.168.88.1/32") || !e.opts.box.Visible() {
-		t.Errorf("private: %s, kill switch shown %v", allowedLine(e.text.Text), e.opts.box.Visible())
+	if !strings.Contains(allowedLine(e.text.Text), "192.168.88.1/32") || !e.opts.box.Visible() || !e.opts.allowLAN.Checked {
+		t.Errorf("private: %s, kill switch shown %v, allow LAN %v", allowedLine(e.text.Text), e.opts.box.Visible(), e.opts.allowLAN.Checked)
 	}
 	e.scope.sel.SetSelected(scopeRouterLabel)
 	if got := allowedLine(e.text.Text); got != "10.8.0.0/24, 192.168.88.0/24" || e.opts.box.Visible() {

@@ -75,4 +75,10 @@ func (s *editorScope) set(e *editor, sc config.Scope) {
 		return
 	}
 	e.text.SetText(string(cfg.Marshal())) // validate follows
+	// All but the private ranges keeps the LAN out of the tunnel; under
+	// a kill switch (a full tunnel still, with ::/0) only Allow LAN
+	// keeps it reachable.
+	if o := e.opts; sc == config.ScopePrivate && o.box.Visible() && o.killSwitch.Checked && !o.allowLAN.Disabled() {
+		o.allowLAN.SetChecked(true)
+	}
 }
