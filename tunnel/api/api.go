@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/internal/hints"
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/doctor"
 )
 
 // Version is the API version this package speaks, the number after /v in
@@ -299,6 +301,18 @@ func decodeStrict(r io.Reader, v any) error {
 type ImportResponse struct {
 	Tunnel   TunnelJSON    `json:"tunnel"`
 	Warnings []WarningJSON `json:"warnings"`
+}
+
+// DoctorJSON answers POST /v1/tunnels/{name}/doctor: one verdict per
+// check, what it saw, the fix and, where the fix is on a RouterOS
+// router, the commands to type there. It carries no key but the tunnel's
+// public one.
+type DoctorJSON = doctor.Report
+
+// Diagnoser is a Service that runs the connection doctor itself (the
+// apitest fake does); the real service is given Options.Doctor instead.
+type Diagnoser interface {
+	Diagnose(ctx context.Context, name string) (DoctorJSON, error)
 }
 
 // ConfigResponse answers GET /v1/tunnels/{name}/config.

@@ -122,6 +122,22 @@ func (c *Client) SetOptions(ctx context.Context, name string, o OptionsJSON) (Tu
 	return t, err
 }
 
+// Doctor runs the connection doctor on a tunnel and returns its report;
+// the service activates an inactive tunnel for the checks and takes it
+// down again. It takes a few seconds, more for a tunnel without a
+// handshake. A service older than the doctor answers with an error of
+// code unsupported that says to update it.
+func (c *Client) Doctor(ctx context.Context, name string) (DoctorJSON, error) {
+	var rep DoctorJSON
+	err := c.do(ctx, http.MethodPost, tunnelPath(name, "/doctor"), nil, &rep)
+	var e *Error
+	if errors.As(err, &e) && e.Status == http.StatusNotFound && e.Code == CodeBadRequest {
+		return rep, &Error{Code: CodeUnsupported, Status: e.Status,
+			Message: "the wgdesk service is too old for the connection doctor; update it and restart it"}
+	}
+	return rep, err
+}
+
 // Delete removes a stored tunnel; it must be down.
 func (c *Client) Delete(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, tunnelPath(name, ""), nil, nil)

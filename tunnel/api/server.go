@@ -51,6 +51,10 @@ type Options struct {
 	// 64), MaxStreamsPerCaller those of one account (default 8). Each
 	// costs a subscription the service fills every second.
 	MaxStreams, MaxStreamsPerCaller int
+	// Doctor runs the connection doctor on a tunnel for POST
+	// /v1/tunnels/{name}/doctor. Nil: the service's Diagnose if it is a
+	// Diagnoser, else the endpoint answers unsupported.
+	Doctor func(ctx context.Context, name string) (DoctorJSON, error)
 }
 
 // Defaults of Options.
@@ -151,6 +155,7 @@ func (s *server) routes() http.Handler {
 	mux.HandleFunc("POST /v1/tunnels/{name}/down", s.down)
 	mux.HandleFunc("GET /v1/tunnels/{name}/config", s.config)
 	mux.HandleFunc("PUT /v1/tunnels/{name}/options", s.setOptions)
+	mux.HandleFunc("POST /v1/tunnels/{name}/doctor", s.doctor)
 	mux.HandleFunc("GET /v1/events", s.events)
 	mux.HandleFunc("GET /v1/log", s.log)
 	mux.HandleFunc("GET /v1/debug/runtime", s.debugRuntime)
@@ -286,6 +291,33 @@ func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
+}
+
+// doctor runs the connection doctor on a tunnel, activating it for the
+// checks if it is down. Group members may, whoever owns the tunnel: the
+// report names no key but the tunnel's public one, and members may bring
+// any tunnel up and down anyway.
+func (s *server) doctor(w http.ResponseWriter, r *http.Request) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(changeTimeout))
+	name, ok := s.pathName(w, r)
+	if !ok {
+		return
+	}
+	run := s.opts.Doctor
+	if d, ok := s.svc.(Diagnoser); ok && run == nil {
+		run = d.Diagnose
+	}
+	if run == nil {
+		s.fail(w, r, &Error{Code: CodeUnsupported, Message: "this service has no connection doctor"})
+		return
+	}
+	s.opts.Logger.Verbose("doctor of %q requested by %s", name, callerOf(r).cred)
+	rep, err := run(r.Context(), name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
 }
 
 func (s *server) delete(w http.ResponseWriter, r *http.Request) {

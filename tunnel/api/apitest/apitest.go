@@ -14,6 +14,7 @@ import (
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/platform"
 	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/doctor"
 )
 
 // Service is an in-memory tunnel.Service. Up makes a tunnel active on
@@ -35,6 +36,8 @@ type Service struct {
 	// fw is what the fake's "platform" enforces (SetFirewall); the zero
 	// value, like Linux and macOS today, enforces no kill switch.
 	fw platform.FirewallSupport
+	// diagnoses are what Diagnose answers, by tunnel (SetDiagnosis).
+	diagnoses map[string]doctor.Report
 	// local are the directly connected subnets (SetConnectedSubnets).
 	local []config.LocalSubnet
 	// Subscribed and Unsubscribed receive a value each time a subscription
@@ -318,6 +321,48 @@ func (f *Service) Subscribe() (<-chan tunnel.Event, func()) {
 			f.Unsubscribed <- struct{}{}
 		})
 	}
+}
+
+// SetDiagnosis makes Diagnose answer rep for the tunnel name (its Tunnel
+// and Interface are filled in).
+func (f *Service) SetDiagnosis(name string, rep doctor.Report) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.diagnoses == nil {
+		f.diagnoses = map[string]doctor.Report{}
+	}
+	f.diagnoses[name] = rep
+}
+
+// Diagnose is the connection doctor of the fake: the report SetDiagnosis
+// gave, else one where every check is ok. Like the real doctor it
+// activates an inactive tunnel for the checks and takes it down again
+// (the report says BroughtUp), with the events that go with it.
+func (f *Service) Diagnose(ctx context.Context, name string) (doctor.Report, error) {
+	f.mu.Lock()
+	t, ok := f.tunnels[name]
+	if !ok {
+		f.mu.Unlock()
+		return doctor.Report{}, fmt.Errorf("doctor %s: %w", name, tunnel.ErrNotFound)
+	}
+	up := t.state == tunnel.StateActive
+	rep, scripted := f.diagnoses[name]
+	f.mu.Unlock()
+	if !scripted {
+		rep = doctor.Report{Checks: []doctor.Check{}}
+		for _, id := range []string{doctor.CheckEndpoint, doctor.CheckHandshake, doctor.CheckTraffic, doctor.CheckDNS, doctor.CheckMTU, doctor.CheckLAN} {
+			rep.Checks = append(rep.Checks, doctor.Check{ID: id, Title: id, Verdict: doctor.OK, Seen: "fine"})
+		}
+	}
+	rep.Tunnel, rep.Interface = name, "wg-"+name
+	if !up {
+		if err := f.Up(ctx, name); err != nil {
+			return doctor.Report{}, fmt.Errorf("bring %s up for the checks: %w", name, err)
+		}
+		rep.BroughtUp = true
+		f.Down(ctx, name)
+	}
+	return rep, nil
 }
 
 var _ tunnel.Service = (*Service)(nil)
