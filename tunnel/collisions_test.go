@@ -84,3 +84,34 @@ func TestManagerCollisionWarnings(t *testing.T) {
 		t.Errorf("unsupported: %q", ws)
 	}
 }
+
+// A start that fails keeps the collision beside its error (on Linux a
+// route equal to the LAN's is refused with "file exists"); Down of the
+// failed tunnel clears both.
+func TestManagerCollisionWarningOnFailedStart(t *testing.T) {
+	l := newLab(t)
+	m := newTestManager(t, l, t.TempDir())
+	m.connected = func() ([]config.LocalSubnet, error) {
+		return []config.LocalSubnet{{Prefix: netip.MustParsePrefix("192.168.88.0/24"), Interface: "wlan0"}}, nil
+	}
+	ck := mustKey(t)
+	cfg := clientConfig(ck, l.newRouter(ck))
+	cfg.Peers[0].AllowedIPs = append(cfg.Peers[0].AllowedIPs, netip.MustParsePrefix("192.168.88.0/24"))
+	if err := m.Import("office", cfg); err != nil {
+		t.Fatal(err)
+	}
+	l.net.FailOn("routes")
+	if err := m.Up(context.Background(), "office"); err == nil {
+		t.Fatal("Up succeeded")
+	}
+	info := mustGet(t, m, "office")
+	if info.State != StateFailed || len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], "192.168.88.0/24, which is also the network of wlan0") {
+		t.Fatalf("failed start: %s, warnings %q", info.State, info.Warnings)
+	}
+	if err := m.Down(context.Background(), "office"); err != nil {
+		t.Fatal(err)
+	}
+	if info := mustGet(t, m, "office"); len(info.Warnings) != 0 {
+		t.Errorf("after down: %q", info.Warnings)
+	}
+}

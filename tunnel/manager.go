@@ -411,6 +411,9 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	close(done)
 	if err != nil {
 		t.ifname = ""
+		// A collision may be why it failed (Linux refuses a route equal
+		// to the LAN's: "file exists"): keep it beside the error.
+		t.warnings = warnings
 		m.setStateLocked(t, StateFailed, err.Error())
 		m.log.Error("tunnel %s: start failed: %v", name, err)
 		return fmt.Errorf("up %s: %w", name, err)
@@ -440,6 +443,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 		m.mu.Unlock()
 		return nil
 	case StateFailed:
+		t.warnings = nil
 		if t.cfg != nil { // a file that did not load stays failed
 			m.setStateLocked(t, StateInactive, "")
 		}

@@ -45,3 +45,25 @@ func TestE2ECollisionWarning(t *testing.T) {
 		t.Errorf("the warning outlived down:\n%s", st)
 	}
 }
+
+// A route equal to the uplink's subnet: Linux refuses the second route
+// to 198.51.100.0/24 ("file exists"), so the start fails, and status
+// shows the warning that says why beside the error.
+func TestE2ECollisionEqualSubnetFails(t *testing.T) {
+	l := netlab.New(t, netlab.Options{})
+	l.StartService()
+	l.Import("same", "10.66.0.0/24, 198.51.100.0/24")
+	_, errOut, err := l.WgdeskResult("up", "same")
+	if err == nil {
+		t.Fatalf("up of a tunnel routing the uplink's own subnet succeeded")
+	}
+	st := l.Wgdesk("status", "same")
+	want := "warning: tunnel same routes 198.51.100.0/24, which is also the network of " + l.ClientUplink() + " here"
+	if !strings.Contains(st, "state: failed") || !strings.Contains(st, want) {
+		t.Errorf("status after the failed up (%s):\n%s", strings.TrimSpace(errOut), st)
+	}
+	l.Wgdesk("down", "same")
+	if st := l.Wgdesk("status", "same"); strings.Contains(st, "warning:") {
+		t.Errorf("the warning outlived down:\n%s", st)
+	}
+}
