@@ -87,6 +87,9 @@ func (c *command) fail(err error) int {
 
 // describe turns an error from the API into a sentence for a terminal.
 func describe(err error) string {
+	if s, ok := stateDirProblem(err.Error()); ok {
+		return s
+	}
 	var e *api.Error
 	if !errors.As(err, &e) {
 		return err.Error()
