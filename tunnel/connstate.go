@@ -63,6 +63,8 @@ type connTracker struct {
 	start time.Time // when the tunnel became active
 	times ConnTimes
 	state Connection
+	// handshook: a handshake happened in this activation.
+	handshook bool
 
 	read   bool   // a reading was taken
 	rx, tx uint64 // sums at the last reading
@@ -97,6 +99,9 @@ func (c *connTracker) update(peers []PeerStats, now time.Time) Connection {
 			c.waitSince = now
 		}
 		c.read, c.rx, c.tx = true, rx, tx
+	}
+	if !latest.IsZero() {
+		c.handshook = true
 	}
 	if !c.waitSince.IsZero() && latest.After(c.waitSince) {
 		c.waitSince = time.Time{} // a handshake answered
@@ -144,7 +149,11 @@ func (m *Manager) noteConnLocked(t *managed, peers []PeerStats, now time.Time) {
 	case ConnConnected:
 		m.log.Verbose("tunnel %s: connected: the peer answered a handshake", t.name)
 	case ConnNoHandshake:
-		m.log.Error("tunnel %s: no handshake with the peer within %s: it does not answer (its firewall drops the port, or it does not know this key)", t.name, t.conn.times.NoHandshakeAfter)
+		if t.conn.handshook {
+			m.log.Error("tunnel %s: no handshake: the session expired and the peer has not answered for %s (it went away, its address changed, or its firewall drops the port now)", t.name, t.conn.times.NoHandshakeAfter)
+		} else {
+			m.log.Error("tunnel %s: no handshake with the peer within %s: it does not answer (its firewall drops the port, or it does not know this key)", t.name, t.conn.times.NoHandshakeAfter)
+		}
 	}
 	m.emitLocked(EventConnection, t)
 }
