@@ -40,6 +40,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cli.Parse(rest, stdout, stderr)
 	case "import", "list", "up", "down", "status", "delete", "export", "log", "set":
 		return cli.Run(verb, rest, stdout, stderr)
+	case "doctor":
+		return cli.Doctor(rest, stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "wgdesk", version)
 		return 0
@@ -66,6 +68,7 @@ Commands:
   up NAME                       activate a tunnel
   down NAME                     deactivate a tunnel
   status [--json] [NAME]        show state, handshakes and traffic
+  doctor [--json] NAME          check why a tunnel passes nothing; RouterOS fixes
   set NAME killswitch=on|off|auto allowlan=on|off autostart=on|off
                                 change a tunnel's kill switch, Allow LAN and
                                 whether it connects when the service starts
