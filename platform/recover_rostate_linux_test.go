@@ -268,3 +268,60 @@ func TestLinuxDownWithUnwritableStateDir(t *testing.T) {
 		})
 	}
 }
+
+// After a recovery on a read-only state directory restored resolv.conf,
+// a DHCP client rewrites it; the next start's second undo, from the old
+// owner record, leaves that file alone (its hash is not wgdesk's).
+func TestLinuxRecoverReadOnlyThenOutsideRewrite(t *testing.T) {
+	f, _ := crashedTunnels(t)
+	ro := stateFaults[0]
+	ro.on(t, f.stateDir)
+	f.net = f.newNetwork(t, f.killSwitchSeams(nftNetlink{netnsFd: int(f.ns.ns)}))
+	if err := f.net.Recover(context.Background()); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	f.wantNoLeftovers(t, "recover")
+	if err := os.WriteFile(f.resolvConf, []byte(resolvDHCP), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ro.off(t, f.stateDir)
+	f.net = f.newNetwork(t, f.killSwitchSeams(nftNetlink{netnsFd: int(f.ns.ns)}))
+	if err := f.net.Recover(context.Background()); err != nil {
+		t.Fatalf("second recover: %v", err)
+	}
+	f.wantResolvConf(t, resolvDHCP)
+	f.wantJournalEmpty(t)
+}
+
+// The resolvconf mode's undo runs `resolvconf -d RECORD -f` at every
+// recovery the old journal causes; -f makes a record that is gone no error.
+func TestLinuxRecoverReadOnlyResolvconf(t *testing.T) {
+	f := newLinuxFixture(t)
+	f.mountStateTmpfs(t)
+	var calls []string
+	run := func(_ context.Context, _ []byte, name string, args ...string) error {
+		calls = append(calls, name+" "+strings.Join(args, " "))
+		return nil
+	}
+	f.net = f.newNetwork(t, linuxSeams{run: run})
+	f.net.opts.DNSMode = dnsResolvconf
+	f.apply(t, fullSettings())
+	journal := f.readStateFiles(t)
+
+	remount(t, f.stateDir, unix.MS_RDONLY)
+	for i := range 2 {
+		f.net = f.newNetwork(t, linuxSeams{run: run})
+		if err := f.net.Recover(context.Background()); err != nil {
+			t.Fatalf("recover %d: %v", i, err)
+		}
+		f.wantNoLeftovers(t, fmt.Sprintf("recover %d", i))
+		if d := LineDiff(fmt.Sprint(journal), fmt.Sprint(f.readStateFiles(t))); d != "" {
+			t.Errorf("the journal changed on a read-only state directory:\n%s", d)
+		}
+	}
+	want := "resolvconf -a wgt0.wgdesk -m 0 -x\nresolvconf -d wgt0.wgdesk -f\nresolvconf -d wgt0.wgdesk -f"
+	if d := LineDiff(want, strings.Join(calls, "\n")); d != "" {
+		t.Errorf("resolvconf calls (- want, + got):\n%s", d)
+	}
+	remount(t, f.stateDir, 0)
+}
