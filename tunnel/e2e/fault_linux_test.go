@@ -357,6 +357,12 @@ func TestE2EFaultStateDirReadOnly(t *testing.T) {
 		if tj = mustState(t, c, "home", "failed"); !strings.Contains(tj.Error, "read-only file system") {
 			t.Fatalf("home failed without saying the state directory is read-only: %q", tj.Error)
 		}
+		// The CLI says it in a sentence that names the directory.
+		_, stderr, err := l.WgdeskResult("up", "home")
+		want := "The state directory " + l.StateDir() + " is read-only: wgdesk cannot record what it changes, so it did not bring home up."
+		if err == nil || !strings.Contains(stderr, want) {
+			t.Fatalf("wgdesk up with a read-only state directory: %v\n%s\nwant %q", err, stderr, want)
+		}
 	} else {
 		if err := l.Ping(netlab.OfficeLAN4); err != nil {
 			t.Fatalf("home is active but carries nothing: %v", err)
