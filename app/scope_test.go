@@ -282,7 +282,7 @@ func TestDetailShowsCollisionWarnings(t *testing.T) {
 	}
 	h.waitFor("the tunnel", func() bool { return h.shows("office") })
 	h.selectShown("office")
-	if !hasText(h.ui.detail, "Warning: Tunnel office routes 10.9.0.0/24, which is also the network of wlan0 here") {
+	if !hasText(h.ui.detail, "Warning: The tunnel's 10.9.0.0/24 is also the LAN on wlan0") {
 		t.Errorf("detail lacks the warning: %q", texts(h.ui.detail))
 	}
 }

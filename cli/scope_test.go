@@ -67,13 +67,13 @@ func TestImportAndStatusPrintCollisionWarnings(t *testing.T) {
 	out := e.must("import", "--name", "office", e.writeFile("office.conf", testConfigText("10.66.0.3/32")))
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 3 || !strings.HasPrefix(lines[1], "  warning: line ") ||
-		!strings.HasPrefix(lines[2], "  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0 here") {
+		!strings.HasPrefix(lines[2], "  warning: the tunnel's 192.168.88.0/24 is also the LAN on wlan0") {
 		t.Errorf("import output:\n%s", out)
 	}
-	if out := e.must("up", "office"); !strings.Contains(out, "office is active on wg-office\n  warning: tunnel office routes 192.168.88.0/24") {
+	if out := e.must("up", "office"); !strings.Contains(out, "office is active on wg-office\n  warning: the tunnel's 192.168.88.0/24 is also the LAN on wlan0") {
 		t.Errorf("up output:\n%s", out)
 	}
-	if out := e.must("status", "office"); !strings.Contains(out, "\n  warning: tunnel office routes 192.168.88.0/24, which is also the network of wlan0") {
+	if out := e.must("status", "office"); !strings.Contains(out, "\n  warning: the tunnel's 192.168.88.0/24 is also the LAN on wlan0") {
 		t.Errorf("status:\n%s", out)
 	}
 	if out := e.must("status", "office", "--json"); !strings.Contains(out, `"warnings": [`) {

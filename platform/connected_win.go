@@ -7,10 +7,15 @@ import (
 	"github.com/wgdesk/wgdesk/config"
 )
 
+// winAliaser names an interface by LUID; the real IP helper does
+// (connected_windows.go), a test double need not.
+type winAliaser interface {
+	interfaceAlias(luid uint64) (string, error)
+}
+
 // ConnectedSubnets returns the on-link routes (no next hop) of the
-// connected interfaces other than the tunnels n manages. The IP helper
-// names interfaces by LUID only, so Interface is "": the warning then
-// says "a network this computer is on".
+// connected interfaces other than the tunnels n manages, each with its
+// adapter's alias where the IP helper gives it ("" otherwise).
 func (n *winNetwork) ConnectedSubnets() ([]config.LocalSubnet, error) {
 	n.mu.Lock()
 	ours := map[uint64]bool{}
@@ -30,7 +35,11 @@ func (n *winNetwork) ConnectedSubnets() ([]config.LocalSubnet, error) {
 			if ours[r.LUID] || (r.NextHop.IsValid() && !r.NextHop.IsUnspecified()) || !isSubnetRoute(r.Prefix) {
 				continue
 			}
-			out = append(out, config.LocalSubnet{Prefix: r.Prefix.Masked()})
+			var alias string
+			if a, ok := n.ops.(winAliaser); ok {
+				alias, _ = a.interfaceAlias(r.LUID)
+			}
+			out = append(out, config.LocalSubnet{Prefix: r.Prefix.Masked(), Interface: alias})
 		}
 	}
 	slices.SortFunc(out, func(a, b config.LocalSubnet) int { return comparePrefix(a.Prefix, b.Prefix) })

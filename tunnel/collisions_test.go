@@ -41,7 +41,7 @@ func TestManagerCollisionWarnings(t *testing.T) {
 	if err := m.Import("home", splitTunnel(t, "10.3.0.2/32", "192.168.88.0/24")); err != nil {
 		t.Fatal(err)
 	}
-	want := "tunnel home routes 192.168.88.0/24, which is inside the network of wlan0 here (192.168.0.0/16): while the tunnel is up, the local hosts in 192.168.88.0/24 will not be reachable"
+	want := "the tunnel's 192.168.88.0/24 lies inside the LAN 192.168.0.0/16 on wlan0: while the tunnel is up, hosts of that LAN in 192.168.88.0/24 cannot be reached"
 	if ws := mustGet(t, m, "home").Warnings; len(ws) != 1 || !strings.HasPrefix(ws[0], want) {
 		t.Fatalf("after import: %q, want %q", ws, want)
 	}
@@ -61,7 +61,7 @@ func TestManagerCollisionWarnings(t *testing.T) {
 		t.Fatal(err)
 	}
 	ws := mustGet(t, m, "home").Warnings
-	if len(ws) != 1 || !strings.Contains(ws[0], "192.168.88.0/24, which is also the network of wlan1") {
+	if len(ws) != 1 || !strings.Contains(ws[0], "the tunnel's 192.168.88.0/24 is also the LAN on wlan1") {
 		t.Fatalf("after up: %q", ws)
 	}
 	logMu.Lock()
@@ -105,7 +105,7 @@ func TestManagerCollisionWarningOnFailedStart(t *testing.T) {
 		t.Fatal("Up succeeded")
 	}
 	info := mustGet(t, m, "office")
-	if info.State != StateFailed || len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], "192.168.88.0/24, which is also the network of wlan0") {
+	if info.State != StateFailed || len(info.Warnings) != 1 || !strings.Contains(info.Warnings[0], "the tunnel's 192.168.88.0/24 is also the LAN on wlan0") {
 		t.Fatalf("failed start: %s, warnings %q", info.State, info.Warnings)
 	}
 	if err := m.Down(context.Background(), "office"); err != nil {
@@ -113,5 +113,32 @@ func TestManagerCollisionWarningOnFailedStart(t *testing.T) {
 	}
 	if info := mustGet(t, m, "office"); len(info.Warnings) != 0 {
 		t.Errorf("after down: %q", info.Warnings)
+	}
+}
+
+// CollisionWarnings checks the AllowedIPs and the subnets of the
+// interface addresses (a /24 address makes an on-link route of the
+// tunnel), not a /32 address, not default routes; link-local subnets are
+// no LAN to warn about, and an unnamed adapter still reads well.
+func TestCollisionWarnings(t *testing.T) {
+	cfg := splitTunnel(t, "10.8.0.2/24", "0.0.0.0/0")
+	cfg.Interface.Addresses = append(cfg.Interface.Addresses, netip.MustParsePrefix("10.9.0.2/32"))
+	local := []config.LocalSubnet{
+		{Prefix: netip.MustParsePrefix("10.8.0.0/24"), Interface: "wlan0"},
+		{Prefix: netip.MustParsePrefix("10.9.0.0/24")},
+		{Prefix: netip.MustParsePrefix("fe80::/64"), Interface: "wlan0"},
+		{Prefix: netip.MustParsePrefix("192.168.1.0/24"), Interface: "eth0"},
+	}
+	got := CollisionWarnings(cfg, local)
+	if len(got) != 1 || !strings.HasPrefix(got[0], "the tunnel's 10.8.0.0/24 is also the LAN on wlan0") {
+		t.Errorf("address subnet: %q", got)
+	}
+	cfg.Peers[0].AllowedIPs = append(cfg.Peers[0].AllowedIPs, netip.MustParsePrefix("10.9.0.0/16"), netip.MustParsePrefix("fe80::/10"))
+	got = CollisionWarnings(cfg, local)
+	if len(got) != 2 || !strings.HasPrefix(got[1], "the tunnel's 10.9.0.0/16 contains the LAN 10.9.0.0/24 on a network adapter") {
+		t.Errorf("unnamed adapter: %q", got)
+	}
+	if got := CollisionWarnings(cfg, nil); got != nil {
+		t.Errorf("no subnets: %q", got)
 	}
 }

@@ -27,7 +27,7 @@ func TestImportAndTunnelCarryCollisionWarnings(t *testing.T) {
 	if len(ws) != 2 || ws[0].Line != endpointLine {
 		t.Fatalf("import warnings %+v, want the doubled port, then the collision", ws)
 	}
-	const want = "tunnel office routes 192.168.88.0/24, which is also the network of wlan0 here"
+	const want = "the tunnel's 192.168.88.0/24 is also the LAN on wlan0"
 	if !strings.HasPrefix(ws[1].String(), want) {
 		t.Errorf("collision warning %q, want %q...", ws[1], want)
 	}

@@ -23,8 +23,8 @@ func TestE2ECollisionWarning(t *testing.T) {
 	if err := os.WriteFile(path, []byte(l.ClientConfig("10.66.0.0/24, 198.51.100.128/25")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	want := "tunnel collide routes 198.51.100.128/25, which is inside the network of " + l.ClientUplink() +
-		" here (198.51.100.0/24): while the tunnel is up, the local hosts in 198.51.100.128/25 will not be reachable"
+	want := "the tunnel's 198.51.100.128/25 lies inside the LAN 198.51.100.0/24 on " + l.ClientUplink() +
+		": while the tunnel is up, hosts of that LAN in 198.51.100.128/25 cannot be reached"
 
 	if out := l.Wgdesk("import", "--name", "collide", path); !strings.Contains(out, "\n  warning: "+want) {
 		t.Errorf("import output lacks the warning:\n%s", out)
@@ -58,7 +58,7 @@ func TestE2ECollisionEqualSubnetFails(t *testing.T) {
 		t.Fatalf("up of a tunnel routing the uplink's own subnet succeeded")
 	}
 	st := l.Wgdesk("status", "same")
-	want := "warning: tunnel same routes 198.51.100.0/24, which is also the network of " + l.ClientUplink() + " here"
+	want := "warning: the tunnel's 198.51.100.0/24 is also the LAN on " + l.ClientUplink()
 	if !strings.Contains(st, "state: failed") || !strings.Contains(st, want) {
 		t.Errorf("status after the failed up (%s):\n%s", strings.TrimSpace(errOut), st)
 	}

@@ -75,9 +75,7 @@ func (f *Service) infoLocked(name string) tunnel.TunnelInfo {
 	owner := t.owner
 	info := tunnel.TunnelInfo{Name: name, State: t.state, Config: t.cfg, Since: t.since,
 		Options: t.opts, FullTunnel: tunnel.IsFullTunnel(t.cfg), AllowLANAvailable: f.fw.AllowLAN, Owner: &owner}
-	for _, c := range config.Collisions(name, t.cfg, f.local) {
-		info.Warnings = append(info.Warnings, c.String())
-	}
+	info.Warnings = tunnel.CollisionWarnings(t.cfg, f.local)
 	up := t.state == tunnel.StateActive
 	info.KillSwitch = tunnel.KillSwitchStatusFor(t.cfg, t.opts, f.fw, up && f.fw.KillSwitch && t.opts.KillSwitchWanted(t.cfg))
 	if t.state == tunnel.StateActive {
