@@ -290,20 +290,3 @@ func RoutesAllIPv4(c *Config) bool {
 	}
 	return false
 }
-
-// Routes are the networks c sends into the tunnel: its peers' AllowedIPs
-// and its interface addresses' subnets, masked, without duplicates. A
-// route of a ::/0 or 0.0.0.0/0 is left in (callers judge it).
-func Routes(c *Config) []netip.Prefix {
-	var out []netip.Prefix
-	for _, a := range c.Interface.Addresses {
-		out = append(out, a.Masked())
-	}
-	for _, p := range c.Peers {
-		for _, a := range p.AllowedIPs {
-			out = append(out, a.Masked())
-		}
-	}
-	slices.SortFunc(out, comparePrefix)
-	return slices.Compact(out)
-}
