@@ -16,6 +16,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // Without nftables the Linux Network claims no kill switch, and says why.
@@ -124,7 +126,7 @@ func TestLinuxKillSwitchBeforeRoutesAndRemovedLast(t *testing.T) {
 		}
 	}
 	f.apply(t, Settings{})
-	if d := LineDiff("replace with no routes\ndelete with no routes", strings.Join(rec.calls, "\n")); d != "" {
+	if d := goldenfile.Diff("replace with no routes\ndelete with no routes", strings.Join(rec.calls, "\n")); d != "" {
 		t.Errorf("kill switch changes (- want, + got):\n%s", d)
 	}
 	if got := f.ns.nftList(t, nftTableName); got != "" {
@@ -154,7 +156,7 @@ func TestLinuxKillSwitchOffRemovesTable(t *testing.T) {
 	}
 	f.apply(t, Settings{})
 	want := "replace with no routes\ndelete with routes\nreplace with routes\nreplace with routes\ndelete with no routes"
-	if d := LineDiff(want, strings.Join(rec.calls, "\n")); d != "" {
+	if d := goldenfile.Diff(want, strings.Join(rec.calls, "\n")); d != "" {
 		t.Errorf("kill switch changes (- want, + got):\n%s", d)
 	}
 	f.wantJournalEmpty(t)
@@ -293,7 +295,7 @@ func TestLinuxKillSwitchTwoTunnels(t *testing.T) {
 	if err := f.net.Apply(ctx, "wgt1", Settings{}); err != nil {
 		t.Fatalf("remove wgt1: %v", err)
 	}
-	if d := LineDiff("replace with no routes\nreplace with routes\nreplace with no routes\ndelete with no routes", strings.Join(rec.calls, "\n")); d != "" {
+	if d := goldenfile.Diff("replace with no routes\nreplace with routes\nreplace with no routes\ndelete with no routes", strings.Join(rec.calls, "\n")); d != "" {
 		t.Errorf("kill switch changes (- want, + got):\n%s", d)
 	}
 	f.wantJournalEmpty(t)
@@ -312,7 +314,7 @@ func TestLinuxKillSwitchFailsBeforeRoutes(t *testing.T) {
 	f.wantState(t, "mtu wgt0 1500")
 	fake.err = nil
 	f.apply(t, Settings{})
-	if d := LineDiff("delete wgdesk", strings.Join(fake.calls, "\n")); d != "" {
+	if d := goldenfile.Diff("delete wgdesk", strings.Join(fake.calls, "\n")); d != "" {
 		t.Errorf("calls (- want, + got):\n%s", d)
 	}
 	f.wantJournalEmpty(t)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 var updateMacGolden = flag.Bool("update-macnet", false, "rewrite the testdata/macnet-*.golden command lists")
@@ -80,7 +82,7 @@ func (f *macFixture) wantChanges(t *testing.T, want ...string) {
 	got := f.changes()
 	want = slices.Clone(want)
 	sortChanges(want)
-	if d := LineDiff(strings.Join(want, "\n")+"\n", strings.Join(got, "\n")+"\n"); d != "" {
+	if d := goldenfile.Diff(strings.Join(want, "\n")+"\n", strings.Join(got, "\n")+"\n"); d != "" {
 		t.Errorf("changes to the Mac (- want, + got):\n%s", d)
 	}
 }
@@ -270,18 +272,7 @@ func macGolden(t *testing.T, name string, cmds []string) {
 	t.Helper()
 	got := strings.Join(cmds, "\n") + "\n"
 	path := filepath.Join("testdata", name)
-	if *updateMacGolden {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update-macnet to create it)", err)
-	}
-	if d := LineDiff(string(want), got); d != "" {
-		t.Errorf("commands differ from %s (- want, + got):\n%s", path, d)
-	}
+	goldenfile.Check(t, path, got, *updateMacGolden)
 }
 
 // A new uplink (another Wi-Fi) moves the endpoints' host routes at the

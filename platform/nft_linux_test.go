@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/nftables"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // nftList returns what nft(8) reads back from the kernel for the table in
@@ -69,9 +71,9 @@ func TestNftNetlinkMatchesScript(t *testing.T) {
 			}
 			viaNft := ns.nftList(t, nftTableName)
 			if exprsNft := nftGetExprs(t, b, nftTableName); !reflect.DeepEqual(exprsNft, exprsNetlink) {
-				t.Errorf("the expressions differ (- nft -f, + netlink):\n%s", LineDiff(strings.Join(exprsNft, "\n"), strings.Join(exprsNetlink, "\n")))
+				t.Errorf("the expressions differ (- nft -f, + netlink):\n%s", goldenfile.Diff(strings.Join(exprsNft, "\n"), strings.Join(exprsNetlink, "\n")))
 			}
-			if d := LineDiff(viaNft, viaNetlink); d != "" {
+			if d := goldenfile.Diff(viaNft, viaNetlink); d != "" {
 				t.Errorf("the netlink table differs from the script's (- nft -f, + netlink):\n%s", d)
 			}
 			if !strings.Contains(viaNetlink, "policy drop") || strings.Count(viaNetlink, "accept") < 20 {

@@ -2,10 +2,11 @@ package platform
 
 import (
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // nftFakeBackend records the tables it is asked for.
@@ -104,18 +105,7 @@ func TestNftGolden(t *testing.T) {
 		t.Run(tc.golden, func(t *testing.T) {
 			got := nftScript(nftTableName, tc.tunnels(t), tc.lan)
 			path := filepath.Join("testdata", tc.golden+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if d := LineDiff(string(want), got); d != "" {
-				t.Errorf("%s differs (- want, + got):\n%s", path, d)
-			}
+			goldenfile.Check(t, path, got, *update)
 		})
 	}
 }

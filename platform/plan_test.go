@@ -3,10 +3,11 @@ package platform
 import (
 	"flag"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -69,18 +70,7 @@ func TestPlanGolden(t *testing.T) {
 			}
 			got := p.String() + "\n"
 			golden := filepath.Join("testdata", "plan_"+c.name+".golden")
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -run TestPlanGolden -update)", err)
-			}
-			if d := LineDiff(string(want), got); d != "" {
-				t.Errorf("plan differs from %s (-want +got):\n%s", golden, d)
-			}
+			goldenfile.Check(t, golden, got, *update)
 		})
 	}
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // These tests run the production Linux code against a network namespace
@@ -84,7 +86,7 @@ func newTestNS(t *testing.T) *testNS {
 	before := hostSnapshot(t)
 	t.Cleanup(func() {
 		if after := hostSnapshot(t); after != before {
-			t.Errorf("host routes or rules changed:\n%s", LineDiff(before, after))
+			t.Errorf("host routes or rules changed:\n%s", goldenfile.Diff(before, after))
 		}
 	})
 	var rnd [4]byte
@@ -275,7 +277,7 @@ func (f *linuxFixture) apply(t *testing.T, s Settings) {
 func (f *linuxFixture) wantState(t *testing.T, want ...string) {
 	t.Helper()
 	slices.Sort(want)
-	if d := LineDiff(strings.Join(want, "\n"), f.ns.state(t)); d != "" {
+	if d := goldenfile.Diff(strings.Join(want, "\n"), f.ns.state(t)); d != "" {
 		t.Errorf("namespace state (-want +got):\n%s", d)
 	}
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // A state directory that is read-only (a file system remounted after an
@@ -215,7 +217,7 @@ func TestLinuxRecoverWithUnwritableStateDir(t *testing.T) {
 				t.Errorf("the failed journal write is not logged:\n%s", f.logs)
 			}
 			if fault.keepsJournal {
-				if d := LineDiff(fmt.Sprint(journal), fmt.Sprint(f.readStateFiles(t))); d != "" {
+				if d := goldenfile.Diff(fmt.Sprint(journal), fmt.Sprint(f.readStateFiles(t))); d != "" {
 					t.Errorf("the journal changed on a read-only state directory:\n%s", d)
 				}
 			}
@@ -315,12 +317,12 @@ func TestLinuxRecoverReadOnlyResolvconf(t *testing.T) {
 			t.Fatalf("recover %d: %v", i, err)
 		}
 		f.wantNoLeftovers(t, fmt.Sprintf("recover %d", i))
-		if d := LineDiff(fmt.Sprint(journal), fmt.Sprint(f.readStateFiles(t))); d != "" {
+		if d := goldenfile.Diff(fmt.Sprint(journal), fmt.Sprint(f.readStateFiles(t))); d != "" {
 			t.Errorf("the journal changed on a read-only state directory:\n%s", d)
 		}
 	}
 	want := "resolvconf -a wgt0.wgdesk -m 0 -x\nresolvconf -d wgt0.wgdesk -f\nresolvconf -d wgt0.wgdesk -f"
-	if d := LineDiff(want, strings.Join(calls, "\n")); d != "" {
+	if d := goldenfile.Diff(want, strings.Join(calls, "\n")); d != "" {
 		t.Errorf("resolvconf calls (- want, + got):\n%s", d)
 	}
 	remount(t, f.stateDir, 0)

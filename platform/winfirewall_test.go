@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // fakeFirewall is the WFP behind winFirewall: the plans in force,
@@ -133,18 +134,7 @@ func TestWinFirewallPlanGolden(t *testing.T) {
 			}
 			got := p.String() + "\n"
 			path := filepath.Join("testdata", tc.golden+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if d := LineDiff(string(want), got); d != "" {
-				t.Errorf("%s differs (- want, + got):\n%s", path, d)
-			}
+			goldenfile.Check(t, path, got, *update)
 		})
 	}
 }

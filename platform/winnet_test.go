@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // fakeWin is an in-memory Windows IP stack behind winOps. It behaves as
@@ -314,7 +316,7 @@ func winCheckState(t *testing.T, f *fakeWin, want string) {
 	t.Helper()
 	lines := strings.Split(strings.TrimSpace(want), "\n")
 	slices.Sort(lines)
-	if d := LineDiff(strings.Join(lines, "\n")+"\n", f.State()); d != "" {
+	if d := goldenfile.Diff(strings.Join(lines, "\n")+"\n", f.State()); d != "" {
 		t.Errorf("OS state differs (- want, + got):\n%s", d)
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/internal/netlab"
-	"github.com/wgdesk/wgdesk/platform"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // checkTraffic proves pings to the office LAN pass through the tunnel and
@@ -71,7 +72,7 @@ func TestE2ESplitTunnel(t *testing.T) {
 		t.Fatalf("state after down: %q", st.State)
 	}
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 	svc.Stop(t)
 }
@@ -111,7 +112,7 @@ func TestE2EFullTunnel(t *testing.T) {
 	checkDNS(t, l)
 	l.Wgdesk("down", "home")
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 	svc.Stop(t)
 }
@@ -155,7 +156,7 @@ func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
 	}
 	svc2 := l.StartService()
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("the next start did not clean up (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("the next start did not clean up (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 	if st := l.Status("home"); st.State != "inactive" {
 		t.Fatalf("after a crash the tunnel should be inactive, is %q", st.State)
@@ -167,7 +168,7 @@ func TestE2EKilledServiceCleansUpAtNextStart(t *testing.T) {
 	}
 	svc2.Stop(t)
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("SIGTERM did not deactivate the tunnel (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("SIGTERM did not deactivate the tunnel (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 }
 

@@ -12,8 +12,9 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/internal/netlab"
-	"github.com/wgdesk/wgdesk/platform"
 	"github.com/wgdesk/wgdesk/tunnel/api"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // The fault tests end each fault in a state a person can read (a tunnel
@@ -48,7 +49,7 @@ func dial(t *testing.T, l *netlab.Lab) *api.Client {
 func mustRestore(t *testing.T, l *netlab.Lab, before, what string) {
 	t.Helper()
 	if after := l.FullSnapshot(); after != before {
-		t.Fatalf("%s left changes behind (- before, + after):\n%s", what, platform.LineDiff(before, after))
+		t.Fatalf("%s left changes behind (- before, + after):\n%s", what, goldenfile.Diff(before, after))
 	}
 }
 
@@ -87,17 +88,17 @@ func TestE2EFaultKilledDuringUp(t *testing.T) {
 		switch step {
 		case "resolve", "pre-up":
 			if during != before {
-				t.Fatalf("the namespace changed before the TUN was made (after %s):\n%s", step, platform.LineDiff(before, during))
+				t.Fatalf("the namespace changed before the TUN was made (after %s):\n%s", step, goldenfile.Diff(before, during))
 			}
 		case "addresses-routes-dns", "up", "post-up":
 			// The kill must interrupt a tunnel that changed routes and
 			// resolv.conf, or the recovery is not tested.
 			if !strings.Contains(during, "nameserver "+netlab.TunServer4) || !strings.Contains(during, "suppress_prefixlength 0") {
-				t.Fatalf("paused after %s without the tunnel's rules and DNS in place:\n%s", step, platform.LineDiff(before, during))
+				t.Fatalf("paused after %s without the tunnel's rules and DNS in place:\n%s", step, goldenfile.Diff(before, during))
 			}
 		default:
 			if !strings.Contains(during, "\nhome ") { // a line of `ip -br link`
-				t.Fatalf("paused after %s without the tunnel's interface:\n%s", step, platform.LineDiff(before, during))
+				t.Fatalf("paused after %s without the tunnel's interface:\n%s", step, goldenfile.Diff(before, during))
 			}
 		}
 		svc.Kill()

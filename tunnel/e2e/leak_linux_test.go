@@ -22,7 +22,8 @@ import (
 	"time"
 
 	"github.com/wgdesk/wgdesk/internal/netlab"
-	"github.com/wgdesk/wgdesk/platform"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // probeTimeout bounds each probe: a probe the kill switch drops waits
@@ -334,10 +335,10 @@ func TestLeakKillSwitch(t *testing.T) {
 	l.Wgdesk("down", "home")
 	expectProbes(t, l, "after down", want(aroundTheTunnel, true), want([]netlab.Probe{probeInternet4}, true))
 	if rules := nftRuleset(l); rules != rulesBefore {
-		t.Fatalf("down left nftables rules behind (- before, + after):\n%s", platform.LineDiff(rulesBefore, rules))
+		t.Fatalf("down left nftables rules behind (- before, + after):\n%s", goldenfile.Diff(rulesBefore, rules))
 	}
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("down did not restore the namespace (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 	svc.Stop(t)
 	t.Logf("took %s", time.Since(start).Round(100*time.Millisecond))
@@ -368,10 +369,10 @@ func TestLeakKillSwitchAfterCrash(t *testing.T) {
 		t.Fatalf("after the crash the tunnel should be inactive, is %q", st.State)
 	}
 	if rules := nftRuleset(l); rules != rulesBefore {
-		t.Fatalf("the next start left nftables rules (- before, + after):\n%s", platform.LineDiff(rulesBefore, rules))
+		t.Fatalf("the next start left nftables rules (- before, + after):\n%s", goldenfile.Diff(rulesBefore, rules))
 	}
 	if after := l.Snapshot(); after != before {
-		t.Fatalf("the next start did not restore the namespace (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("the next start did not restore the namespace (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 	expectProbes(t, l, "after the next start", want(aroundTheTunnel, true), want([]netlab.Probe{probeInternet4}, true))
 	svc2.Stop(t)

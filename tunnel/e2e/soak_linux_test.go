@@ -11,8 +11,9 @@ import (
 
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/internal/netlab"
-	"github.com/wgdesk/wgdesk/platform"
 	"github.com/wgdesk/wgdesk/tunnel/api"
+
+	goldenfile "github.com/wgdesk/wgdesk/internal/golden"
 )
 
 // soakCycles is how many up/down cycles TestE2ESoak runs. `make test`
@@ -148,7 +149,7 @@ func TestE2ESoak(t *testing.T) {
 	elapsed := time.Since(start)
 
 	if after := l.FullSnapshot(); after != before {
-		t.Fatalf("%d cycles left changes behind (- before, + after):\n%s", *soakCycles, platform.LineDiff(before, after))
+		t.Fatalf("%d cycles left changes behind (- before, + after):\n%s", *soakCycles, goldenfile.Diff(before, after))
 	}
 	// Goroutines of the last down (the device's workers) may still be on
 	// their way out: give them a few seconds.
@@ -173,7 +174,7 @@ func TestE2ESoak(t *testing.T) {
 
 	svc.Stop(t)
 	if after := l.FullSnapshot(); after != before {
-		t.Fatalf("the service's exit left changes behind (- before, + after):\n%s", platform.LineDiff(before, after))
+		t.Fatalf("the service's exit left changes behind (- before, + after):\n%s", goldenfile.Diff(before, after))
 	}
 }
 
