@@ -26,6 +26,8 @@ type Client interface {
 	Log(ctx context.Context) ([]string, error)
 	// Events follows the service's changes; the first event is a snapshot.
 	Events(ctx context.Context) (*api.EventStream, error)
+	// Doctor runs the connection doctor on a tunnel (doctor.go).
+	Doctor(ctx context.Context, name string) (api.DoctorJSON, error)
 }
 
 var _ Client = (*api.Client)(nil)

@@ -93,6 +93,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wgdesk: %v\n", err)
 		return 1
 	}
+	// The tray's Diagnose entry opens the doctor's window.
+	u.opts.OnDiagnose = u.showDoctor
 	u.Start()
 	raised := make(chan struct{})
 	defer close(raised)

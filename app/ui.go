@@ -103,6 +103,7 @@ type UI struct {
 	title       string                // the window title last set
 	lastRename  *renameForm           // the last Rename dialog opened
 	lastConfirm *dialog.ConfirmDialog // the last Delete confirmation opened
+	lastDoctor  *doctorView           // the open Diagnose window (doctor.go)
 
 	lastSettings *settingsDialog // the last Settings dialog opened
 
@@ -761,6 +762,7 @@ func (u *UI) buildDetail(v tunnelView) *detailPane {
 		widget.NewButtonWithIcon("Rename…", theme.DocumentCreateIcon(), func() { u.showRename(name) }),
 		widget.NewButtonWithIcon("Export…", theme.DocumentSaveIcon(), func() { u.showExportDialog(name) }),
 		widget.NewButtonWithIcon("QR code", theme.VisibilityIcon(), func() { u.showQR(name) }),
+		widget.NewButtonWithIcon("Diagnose…", theme.SearchIcon(), func() { u.showDoctor(name) }),
 		widget.NewButtonWithIcon("Delete…", theme.DeleteIcon(), func() { u.confirmDelete(name) }),
 	)
 	objs = append(objs, actions)
