@@ -149,6 +149,9 @@ func (r *run) trafficCheck(ctx context.Context) Check {
 	case !r.target.IsValid():
 		return check(CheckTraffic, Skipped, "Nothing to ping: the tunnel routes no DNS server and no network with a host to ping.")
 	}
+	if !r.target.Is4() {
+		return check(CheckTraffic, Skipped, "Not checked: the doctor pings IPv4 hosts, and the tunnel routes no IPv4 host to ping.")
+	}
 	err := r.ping(ctx, pingSize, pingTries)
 	if c, ok := unsupported(CheckTraffic, err); ok {
 		return c

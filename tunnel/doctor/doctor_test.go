@@ -441,3 +441,18 @@ func pubKey(t *testing.T) string {
 	}
 	return k.PublicKey().String()
 }
+
+// An IPv6-only tunnel: the pings are IPv4, so the traffic and MTU checks
+// say why they did not run rather than fail.
+func TestIPv6OnlyTunnelSkipsPings(t *testing.T) {
+	conf := "[Interface]\nPrivateKey = AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=\nAddress = fd00:66::2/64\n\n" +
+		"[Peer]\nPublicKey = ZWZnaGlqa2xtbm9wcXJzdHV2d3h5ent8fX5/gIGCg4Q=\nAllowedIPs = fd00:66::/64\nEndpoint = router.example.net:13231\n"
+	d, _ := newDoctor(t, conf, true, healthyProbes())
+	r := runDoctor(t, d)
+	if got := verdicts(r); got != "endpoint=ok handshake=ok traffic=skipped dns=skipped mtu=skipped lan=ok" {
+		t.Fatalf("verdicts %s", got)
+	}
+	if s := find(t, r, doctor.CheckTraffic).Seen; !strings.Contains(s, "pings IPv4 hosts") {
+		t.Fatalf("traffic: %q", s)
+	}
+}

@@ -105,6 +105,25 @@ func TestDoctorHealthy(t *testing.T) {
 	svc.Stop(t)
 }
 
+// A full tunnel under the kill switch: the endpoint's route is looked up
+// with the tunnel's fwmark (as the device's own packets are) and leaves by
+// the uplink, and the probes pass the kill switch since they are bound to
+// the tunnel.
+func TestDoctorHealthyFullTunnel(t *testing.T) {
+	l := netlab.New(t, netlab.Options{DNS: true})
+	l.StartService()
+	l.Import("home", "0.0.0.0/0, ::/0")
+	l.Wgdesk("up", "home")
+	if got := l.InNS(l.Client, "nft", "list", "tables"); !strings.Contains(got, "wgdesk") {
+		t.Fatalf("no kill switch table: %q", got)
+	}
+	rep := runDoctor(t, l, "home")
+	wantVerdicts(t, rep, "endpoint=ok handshake=ok traffic=ok dns=ok mtu=ok lan=ok")
+	if s := checkOf(t, rep, doctor.CheckEndpoint).Seen; !strings.Contains(s, "leave by "+l.ClientUplink()) {
+		t.Errorf("endpoint route: %q", s)
+	}
+}
+
 // wantHandshakeFix checks the verdict for initiations without an answer:
 // both RouterOS fixes, filled with the lab's port, our key and address.
 func wantHandshakeFix(t *testing.T, l *netlab.Lab, rep doctor.Report) {
