@@ -12,6 +12,13 @@
 // Both came after version 1 was first released, as additions: a newer
 // client reads an older service's answers (no options fields), and its
 // SetOptions reports an older service as unsupported.
+// POST /v1/tunnels/{name}/doctor runs the connection doctor (package
+// tunnel/doctor) and answers its report: one verdict per check, with the
+// fix and RouterOS commands, and no key but the tunnel's public one. It
+// activates an inactive tunnel for the checks and deactivates it again,
+// so it may take half a minute; members may call it for any tunnel, as
+// they may switch any tunnel on and off. A client reports an older
+// service without it as unsupported.
 // Errors carry a stable code (see the Code constants) that callers map to
 // their own text.
 //
