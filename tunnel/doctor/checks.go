@@ -82,10 +82,12 @@ func (r *run) handshakeCheck(ctx context.Context) Check {
 	if !ok {
 		return check(CheckHandshake, Fail, "The tunnel's device does not list its peer.")
 	}
-	if !st.LastHandshake.IsZero() {
+	last := st.LastHandshake
+	if !last.IsZero() && r.d.now().Sub(last) < sessionLife {
 		r.handshake = true
-		return check(CheckHandshake, OK, fmt.Sprintf("The last handshake with %s was %s ago.", r.peer.Endpoint, ago(r.d.now().Sub(st.LastHandshake))))
+		return check(CheckHandshake, OK, fmt.Sprintf("The last handshake with %s was %s ago.", r.peer.Endpoint, ago(r.d.now().Sub(last))))
 	}
+	// No handshake, or one too old to carry a session: wait for a new one.
 	tx0, rx0 := st.TxBytes, st.RxBytes
 	// A packet into the tunnel makes the device send a handshake
 	// initiation at once (and again every 5 s while it waits).
@@ -108,25 +110,34 @@ func (r *run) handshakeCheck(ctx context.Context) Check {
 		if st2, ok := r.peerStats(); ok {
 			st = st2
 		}
-		if !st.LastHandshake.IsZero() {
+		if st.LastHandshake.After(last) {
 			r.handshake = true
 			return check(CheckHandshake, OK, fmt.Sprintf("A handshake with %s came %s after the doctor's first packet.", r.peer.Endpoint, ago(time.Since(start))))
 		}
 	}
 	waited := ago(r.d.HandshakeWait)
+	before := ""
+	if !last.IsZero() {
+		before = fmt.Sprintf("The last handshake was %s ago, and none came since. ", ago(r.d.now().Sub(last)))
+	}
 	if st.TxBytes == tx0 {
-		c := check(CheckHandshake, Fail, fmt.Sprintf("No handshake, and in %s this computer sent nothing to %s.", waited, r.peer.Endpoint))
+		c := check(CheckHandshake, Fail, fmt.Sprintf("%sNo handshake, and in %s this computer sent nothing to %s.", before, waited, r.peer.Endpoint))
 		c.Fix = "The device sends no handshake initiation: see the endpoint check, and the service log."
 		return c
 	}
-	c := check(CheckHandshake, Fail, fmt.Sprintf("No handshake: in %s this computer sent %d bytes of handshake initiations to %s and received %d bytes.",
-		waited, st.TxBytes-tx0, r.peer.Endpoint, st.RxBytes-rx0))
+	c := check(CheckHandshake, Fail, fmt.Sprintf("%sNo handshake: in %s this computer sent %d bytes of handshake initiations to %s and received %d bytes.",
+		before, waited, st.TxBytes-tx0, r.peer.Endpoint, st.RxBytes-rx0))
 	c.Fix = fmt.Sprintf("The router drops the initiations, or it does not know this computer's public key %s; the two look the same from here. "+
 		"On the router, accept UDP port %d in the input chain (the first line) and add this computer as a peer with its key and address (the second line; if a peer with this key exists, check its public-key and allowed-address instead)."+replaceIf,
 		r.cfg.Interface.PublicKey(), r.peer.Endpoint.Port)
 	c.RouterOS = []string{rosAllowWireGuard(r.peer.Endpoint.Port), rosAddPeer(r.cfg)}
 	return c
 }
+
+// sessionLife is how long a handshake keeps a session usable
+// (WireGuard's Reject-After-Time, 180 s): an older one proves nothing
+// about the router now.
+const sessionLife = 180 * time.Second
 
 // pingTries is how many pings the traffic check and each MTU probe send
 // before they call a size lost.

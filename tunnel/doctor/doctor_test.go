@@ -456,3 +456,35 @@ func TestIPv6OnlyTunnelSkipsPings(t *testing.T) {
 		t.Fatalf("traffic: %q", s)
 	}
 }
+
+// A handshake older than a session lasts proves nothing: the doctor waits
+// for a new one, and says when none comes.
+func TestStaleHandshake(t *testing.T) {
+	d, svc := newDoctor(t, homeConf, true, healthyProbes())
+	old := d.Now().Add(-10 * time.Minute)
+	svc.stats = func(n int) tunnel.PeerStats {
+		return tunnel.PeerStats{TxBytes: uint64(1000 + 148*n), RxBytes: 500, LastHandshake: old}
+	}
+	r := runDoctor(t, d)
+	c := find(t, r, doctor.CheckHandshake)
+	if c.Verdict != doctor.Fail || !strings.HasPrefix(c.Seen, "The last handshake was 10 min ago, and none came since. No handshake:") ||
+		!strings.Contains(c.Seen, "received 0 bytes") || len(c.RouterOS) != 2 {
+		t.Fatalf("check %+v", c)
+	}
+
+	// A new handshake during the wait is a handshake.
+	svc.reads = 0
+	svc.stats = func(n int) tunnel.PeerStats {
+		if n < 3 {
+			return tunnel.PeerStats{TxBytes: 1000, RxBytes: 500, LastHandshake: old}
+		}
+		return tunnel.PeerStats{TxBytes: 1148, RxBytes: 592, LastHandshake: d.Now()}
+	}
+	r = runDoctor(t, d)
+	if got := verdicts(r); got != "endpoint=ok handshake=ok traffic=ok dns=ok mtu=ok lan=ok" {
+		t.Fatalf("verdicts %s", got)
+	}
+	if s := find(t, r, doctor.CheckHandshake).Seen; !strings.Contains(s, "after the doctor's first packet") {
+		t.Fatalf("handshake: %q", s)
+	}
+}
