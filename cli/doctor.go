@@ -53,9 +53,10 @@ func doctorVerb(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	return exitOK
 }
 
-// newDoctor is the service's connection doctor on this system's probes.
-func newDoctor(svc tunnel.Service, log componentLog) func(context.Context, string) (api.DoctorJSON, error) {
-	d := &doctor.Doctor{Svc: svc, Probes: doctor.OSProbes(),
+// newDoctor is the service's connection doctor on this system's probes
+// and network's connected subnets.
+func newDoctor(svc tunnel.Service, network platform.Network, log componentLog) func(context.Context, string) (api.DoctorJSON, error) {
+	d := &doctor.Doctor{Svc: svc, Probes: doctor.OSProbes(network),
 		Logger: platform.Logger{Verbosef: log.Verbosef, Errorf: log.Errorf}}
 	return d.Run
 }

@@ -154,7 +154,7 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 		Logger:     api.Logger{Verbosef: alog.Verbosef, Errorf: alog.Errorf},
 		ConfigJSON: redactedConfigJSON,
 		RecentLog:  logs.Recent,
-		Doctor:     newDoctor(mgr, logs.component("doctor")),
+		Doctor:     newDoctor(mgr, network, logs.component("doctor")),
 	})
 	if err != nil {
 		slog.Errorf("%v", err)

@@ -147,7 +147,7 @@ func (quietProbes) DNS(context.Context, string, netip.Addr, netip.Addr, time.Dur
 	return 0, doctor.ErrNoReply
 }
 func (quietProbes) MTU(context.Context, string) (int, error) { return 1420, nil }
-func (quietProbes) Connected(context.Context, string) ([]tunnel.ConnectedNet, error) {
+func (quietProbes) Connected(context.Context, string) ([]config.LocalSubnet, error) {
 	return nil, nil
 }
 

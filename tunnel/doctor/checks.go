@@ -313,7 +313,6 @@ func (r *run) mtu(ctx context.Context) Check {
 }
 
 func (r *run) lan(ctx context.Context) Check {
-	routes := tunnel.TunnelRoutes(r.cfg)
 	lans, err := r.d.Probes.Connected(ctx, r.info.Interface)
 	if c, ok := unsupported(CheckLAN, err); ok {
 		return c
@@ -321,11 +320,17 @@ func (r *run) lan(ctx context.Context) Check {
 	if err != nil {
 		return check(CheckLAN, Skipped, fmt.Sprintf("The local networks are unknown: %v.", err))
 	}
-	ov := tunnel.LANOverlaps(routes, lans)
+	// The same check and sentences as the warning at import and
+	// activation (tunnel.CollisionWarnings, on tunnel.LANOverlaps).
+	ov := tunnel.CollisionWarnings(r.cfg, lans)
 	if len(ov) == 0 {
 		var names []string
 		for _, l := range lans {
-			names = append(names, l.Prefix.String()+" on "+l.Interface)
+			if l.Interface == "" {
+				names = append(names, l.Prefix.String())
+			} else {
+				names = append(names, l.Prefix.String()+" on "+l.Interface)
+			}
 		}
 		if len(names) == 0 {
 			return check(CheckLAN, OK, "This computer is on no local network the tunnel could hide.")
@@ -333,8 +338,7 @@ func (r *run) lan(ctx context.Context) Check {
 		return check(CheckLAN, OK, "No route of the tunnel overlaps a local network ("+strings.Join(names, ", ")+").")
 	}
 	var seen []string
-	for _, o := range ov {
-		s := o.Sentence()
+	for _, s := range ov {
 		seen = append(seen, strings.ToUpper(s[:1])+s[1:]+".")
 	}
 	c := check(CheckLAN, Warn, strings.Join(seen, " "))

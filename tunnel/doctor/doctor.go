@@ -116,8 +116,9 @@ type Probes interface {
 	// MTU is the interface's MTU.
 	MTU(ctx context.Context, ifname string) (int, error)
 	// Connected lists the directly connected subnets of every interface
-	// but skip, loopback and link-local ones.
-	Connected(ctx context.Context, skip string) ([]tunnel.ConnectedNet, error)
+	// but skip (the tunnel's), as platform.ConnectedSubnetsOf does for
+	// the collision warning at import and activation.
+	Connected(ctx context.Context, skip string) ([]config.LocalSubnet, error)
 }
 
 // Doctor runs the checks for tunnels of a service.

@@ -74,7 +74,7 @@ type fakeProbes struct {
 	pingErr   error
 	dns       map[netip.Addr]func() (int, error)
 	mtu       int
-	lans      []tunnel.ConnectedNet
+	lans      []config.LocalSubnet
 
 	mu    sync.Mutex
 	pings []string
@@ -86,7 +86,7 @@ func healthyProbes() *fakeProbes {
 		route:     doctor.Route{Interface: "wlan0", Gateway: netip.MustParseAddr("192.168.1.1")},
 		maxPacket: 1420,
 		mtu:       1420,
-		lans:      []tunnel.ConnectedNet{{Prefix: netip.MustParsePrefix("192.168.1.0/24"), Interface: "wlan0"}},
+		lans:      []config.LocalSubnet{{Prefix: netip.MustParsePrefix("192.168.1.0/24"), Interface: "wlan0"}},
 	}
 }
 
@@ -124,7 +124,7 @@ func (p *fakeProbes) DNS(ctx context.Context, ifname string, src, server netip.A
 
 func (p *fakeProbes) MTU(ctx context.Context, ifname string) (int, error) { return p.mtu, nil }
 
-func (p *fakeProbes) Connected(ctx context.Context, skip string) ([]tunnel.ConnectedNet, error) {
+func (p *fakeProbes) Connected(ctx context.Context, skip string) ([]config.LocalSubnet, error) {
 	return p.lans, nil
 }
 
@@ -371,7 +371,7 @@ func TestMTUSearch(t *testing.T) {
 
 func TestLANOverlap(t *testing.T) {
 	p := healthyProbes()
-	p.lans = append(p.lans, tunnel.ConnectedNet{Prefix: netip.MustParsePrefix("192.168.88.0/24"), Interface: "wlan0"})
+	p.lans = append(p.lans, config.LocalSubnet{Prefix: netip.MustParsePrefix("192.168.88.0/24"), Interface: "wlan0"})
 	d, _ := newDoctor(t, homeConf, true, p)
 	c := find(t, runDoctor(t, d), doctor.CheckLAN)
 	if c.Verdict != doctor.Warn || !strings.Contains(c.Seen, "The tunnel's 192.168.88.0/24 is also the LAN on wlan0") || c.Fix == "" {
@@ -429,7 +429,7 @@ func (unsupportedProbes) DNS(context.Context, string, netip.Addr, netip.Addr, ti
 	return 0, errors.ErrUnsupported
 }
 func (unsupportedProbes) MTU(context.Context, string) (int, error) { return 0, errors.ErrUnsupported }
-func (unsupportedProbes) Connected(context.Context, string) ([]tunnel.ConnectedNet, error) {
+func (unsupportedProbes) Connected(context.Context, string) ([]config.LocalSubnet, error) {
 	return nil, errors.ErrUnsupported
 }
 

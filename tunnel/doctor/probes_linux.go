@@ -14,16 +14,16 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/platform"
 )
 
-// OSProbes are the probes of this system: netlink for routes, addresses
-// and the MTU, a raw ICMP socket and a UDP socket bound to the tunnel
-// interface (SO_BINDTODEVICE) for pings and DNS queries. They need the
-// service's privileges (CAP_NET_RAW, CAP_NET_ADMIN).
-func OSProbes() Probes { return linuxProbes{} }
+// OSProbes are the probes of this system: netlink for routes and the
+// MTU, a raw ICMP socket and a UDP socket bound to the tunnel interface
+// (SO_BINDTODEVICE) for pings and DNS queries, and n's connected subnets.
+// They need the service's privileges (CAP_NET_RAW, CAP_NET_ADMIN).
+func OSProbes(n platform.Network) Probes { return linuxProbes{subnets: subnets{n}} }
 
-type linuxProbes struct{}
+type linuxProbes struct{ subnets }
 
 func (linuxProbes) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
@@ -59,46 +59,6 @@ func (linuxProbes) MTU(ctx context.Context, ifname string) (int, error) {
 		return 0, fmt.Errorf("read %s: %w", ifname, err)
 	}
 	return link.Attrs().MTU, nil
-}
-
-func (linuxProbes) Connected(ctx context.Context, skip string) ([]tunnel.ConnectedNet, error) {
-	addrs, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
-	if err != nil {
-		return nil, fmt.Errorf("list addresses: %w", err)
-	}
-	names := map[int]string{}
-	var out []tunnel.ConnectedNet
-	seen := map[tunnel.ConnectedNet]bool{}
-	for _, a := range addrs {
-		if a.IPNet == nil || a.Scope == unix.RT_SCOPE_HOST || a.Scope == unix.RT_SCOPE_LINK {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if ip.IsLoopback() || ip.IsLinkLocalUnicast() {
-			continue
-		}
-		ones, _ := a.Mask.Size()
-		name, ok := names[a.LinkIndex]
-		if !ok {
-			if link, err := netlink.LinkByIndex(a.LinkIndex); err == nil {
-				name = link.Attrs().Name
-			}
-			names[a.LinkIndex] = name
-		}
-		if name == "" || name == skip || name == "lo" {
-			continue
-		}
-		n := tunnel.ConnectedNet{Prefix: netip.PrefixFrom(ip, ones).Masked(), Interface: name}
-		if !seen[n] {
-			seen[n] = true
-			out = append(out, n)
-		}
-	}
-	return out, nil
 }
 
 // bindToDevice returns a socket option setter that keeps a socket's

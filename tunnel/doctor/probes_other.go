@@ -10,15 +10,16 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/platform"
 )
 
 // OSProbes are the probes of this system. Outside Linux only name
-// lookups exist yet; every other probe returns errors.ErrUnsupported,
-// and the checks that need it say they were skipped.
-func OSProbes() Probes { return otherProbes{} }
+// lookups and n's connected subnets exist yet; every other probe returns
+// errors.ErrUnsupported, and the checks that need it say they were
+// skipped.
+func OSProbes(n platform.Network) Probes { return otherProbes{subnets: subnets{n}} }
 
-type otherProbes struct{}
+type otherProbes struct{ subnets }
 
 func (otherProbes) Resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
@@ -38,8 +39,4 @@ func (otherProbes) DNS(ctx context.Context, ifname string, src, server netip.Add
 
 func (otherProbes) MTU(ctx context.Context, ifname string) (int, error) {
 	return 0, fmt.Errorf("mtu of %s: %w", ifname, errors.ErrUnsupported)
-}
-
-func (otherProbes) Connected(ctx context.Context, skip string) ([]tunnel.ConnectedNet, error) {
-	return nil, fmt.Errorf("list local networks: %w", errors.ErrUnsupported)
 }
