@@ -91,8 +91,8 @@ func (r *run) handshakeCheck(ctx context.Context) Check {
 	tx0, rx0 := st.TxBytes, st.RxBytes
 	// A packet into the tunnel makes the device send a handshake
 	// initiation at once (and again every 5 s while it waits).
-	if r.target.IsValid() {
-		go r.d.Probes.Ping(ctx, r.info.Interface, r.src, r.target, pingSize, r.d.HandshakeWait)
+	if dst, src := r.trigger(); dst.IsValid() {
+		go r.d.Probes.Ping(ctx, r.info.Interface, src, dst, pingSize, r.d.HandshakeWait)
 	}
 	start := time.Now()
 	deadline := time.NewTimer(r.d.HandshakeWait)
@@ -132,6 +132,23 @@ func (r *run) handshakeCheck(ctx context.Context) Check {
 		r.cfg.Interface.PublicKey(), r.peer.Endpoint.Port)
 	c.RouterOS = []string{rosAllowWireGuard(r.peer.Endpoint.Port), rosAddPeer(r.cfg)}
 	return c
+}
+
+// trigger is where the packet that provokes a handshake goes: the
+// traffic check's target, else, for a tunnel that routes everything but
+// has nothing to ping, an address of the documentation range (192.0.2.1)
+// that the tunnel carries to the router like any other.
+func (r *run) trigger() (dst, src netip.Addr) {
+	if r.target.IsValid() {
+		return r.target, r.src
+	}
+	doc := netip.MustParseAddr("192.0.2.1")
+	for _, p := range tunnel.TunnelRoutes(r.cfg) {
+		if p.Contains(doc) {
+			return doc, ourAddr(r.cfg, doc)
+		}
+	}
+	return netip.Addr{}, netip.Addr{}
 }
 
 // sessionLife is how long a handshake keeps a session usable
