@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wgdesk/wgdesk/internal/golden"
 	"github.com/wgdesk/wgdesk/internal/netlab"
 	"github.com/wgdesk/wgdesk/tunnel/doctor"
 )
@@ -89,6 +90,7 @@ func TestDoctorHealthy(t *testing.T) {
 	}
 
 	l.Wgdesk("down", "office")
+	before := l.FullSnapshot()
 	rep = runDoctor(t, l, "office")
 	wantVerdicts(t, rep, "endpoint=ok handshake=ok traffic=ok dns=ok mtu=ok lan=ok")
 	if !rep.BroughtUp {
@@ -96,6 +98,9 @@ func TestDoctorHealthy(t *testing.T) {
 	}
 	if st := l.Status("office"); st.State != "inactive" {
 		t.Fatalf("state after the doctor brought it up: %s, want inactive", st.State)
+	}
+	if d := golden.Diff(before, l.FullSnapshot()); d != "" {
+		t.Fatalf("the doctor did not leave the namespace as it found it (- before, + after):\n%s", d)
 	}
 	// The text form says the same.
 	out, _, _ := l.WgdeskResult("doctor", "office")
