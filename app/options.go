@@ -191,9 +191,19 @@ func (u *UI) setOptions(o *optionsView, want api.OptionsJSON) {
 		defer cancel()
 		// The new options come back as an event; on error the checks
 		// fall back to the model's.
-		_, err := u.client.SetOptions(ctx, name, want)
+		got, err := u.client.SetOptions(ctx, name, want)
 		u.opts.Do(func() {
 			o.busy = false
+			if err == nil && got.Name == name {
+				// The answer is the tunnel as stored: fold it in now,
+				// so that a click that comes before the event starts
+				// from these options, not the ones they replaced. Its
+				// config is left out, as a stats event's is: the one
+				// the model has keys the detail pane, which must not
+				// be rebuilt under the user's pointer.
+				got.Config = nil
+				u.model.apply(api.EventJSON{Kind: api.EventOptions, Tunnel: &got})
+			}
 			if err != nil {
 				u.opts.Logf("set options of %s: %v", name, err)
 				title := fmt.Sprintf("Could not change the kill switch of %s", name)
