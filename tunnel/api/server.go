@@ -196,16 +196,9 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) get(w http.ResponseWriter, r *http.Request) {
-	name, ok := s.pathName(w, r)
-	if !ok {
-		return
+	if name, ok := s.pathName(w, r); ok {
+		s.answerTunnel(w, r, name)
 	}
-	info, err := s.svc.Get(name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
 }
 
 func (s *server) importTunnel(w http.ResponseWriter, r *http.Request) {
@@ -258,6 +251,11 @@ func (s *server) change(w http.ResponseWriter, r *http.Request, what string, f f
 		s.fail(w, r, err)
 		return
 	}
+	s.answerTunnel(w, r, name)
+}
+
+// answerTunnel answers with the tunnel as it is now.
+func (s *server) answerTunnel(w http.ResponseWriter, r *http.Request, name string) {
 	info, err := s.svc.Get(name)
 	if err != nil {
 		s.fail(w, r, err)
@@ -285,12 +283,7 @@ func (s *server) setOptions(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	info, err := s.svc.Get(name)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, s.tunnelJSON(info))
+	s.answerTunnel(w, r, name)
 }
 
 // doctor runs the connection doctor on a tunnel, activating it for the
