@@ -3,6 +3,7 @@ package tunnel
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 )
@@ -14,12 +15,17 @@ import (
 // ENETUNREACH). A default route is a route to a documentation address
 // (RFC 5737, RFC 3849), which no system routes by itself.
 type connectRoutes struct {
-	dial func(network string, raddr *net.UDPAddr) (*net.UDPConn, error)
+	// dial connects a UDP socket to raddr; the socket is only closed.
+	dial func(network string, raddr *net.UDPAddr) (io.Closer, error)
 }
 
 func newConnectRoutes() connectRoutes {
-	return connectRoutes{dial: func(network string, raddr *net.UDPAddr) (*net.UDPConn, error) {
-		return net.DialUDP(network, nil, raddr)
+	return connectRoutes{dial: func(network string, raddr *net.UDPAddr) (io.Closer, error) {
+		c, err := net.DialUDP(network, nil, raddr)
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
 	}}
 }
 

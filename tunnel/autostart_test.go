@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -311,12 +312,13 @@ func TestConnectRoutes(t *testing.T) {
 		"198.51.100.7:9":  unreachableErrs[1],
 		"203.0.113.9:9":   syscall.EPERM,
 	}
-	c := connectRoutes{dial: func(network string, raddr *net.UDPAddr) (*net.UDPConn, error) {
+	closed := 0
+	c := connectRoutes{dial: func(network string, raddr *net.UDPAddr) (io.Closer, error) {
 		asked = append(asked, network+" "+raddr.String())
 		if err := reply[raddr.String()]; err != nil {
 			return nil, &net.OpError{Op: "dial", Net: network, Err: err}
 		}
-		return net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		return closerFunc(func() error { closed++; return nil }), nil
 	}}
 	if ok, err := c.DefaultRoute(); !ok || err != nil {
 		t.Errorf("default route with only IPv6: %v, %v", ok, err)
@@ -330,6 +332,9 @@ func TestConnectRoutes(t *testing.T) {
 	want := "udp4 192.0.2.1:9|udp6 [2001:db8::1]:9|udp4 198.51.100.7:9|udp4 203.0.113.9:9"
 	if got := strings.Join(asked, "|"); got != want {
 		t.Errorf("asked %s\nwant  %s", got, want)
+	}
+	if closed != 1 {
+		t.Errorf("%d sockets closed, want the one that connected", closed)
 	}
 }
 
@@ -363,3 +368,8 @@ func TestAutostartWaitsForTheEndpointName(t *testing.T) {
 		t.Errorf("%d lookups; transcript:\n%s", lookups, tr.text())
 	}
 }
+
+// closerFunc is a socket of the fake dial: it only counts its Close.
+type closerFunc func() error
+
+func (f closerFunc) Close() error { return f() }
