@@ -63,7 +63,8 @@ start at login does) it starts in the tray without a window.
 
 Commands:
   parse [--json] PATH...        check .conf, .zip or QR image files; store nothing
-  import [--name NAME] PATH     add tunnels from a .conf, .zip or QR image
+  import [--name NAME] PATH     add tunnels from a .conf, .zip or QR image;
+                                --scope all|router|private narrows a full tunnel
   list                          list stored tunnels and their state
   up NAME                       activate a tunnel
   down NAME                     deactivate a tunnel
