@@ -167,16 +167,6 @@ func TestShapes(t *testing.T) {
 // string in a non-test source file that builds for Windows or macOS holds
 // a word of another OS, so a hint written outside the table is caught.
 // The table itself is checked above.
-// notHints are the files whose strings hold these words without showing
-// them to anyone.
-var notHints = map[string]bool{
-	"internal/hints/hints.go":  true, // the table, checked above
-	"internal/winetest/gui.go": true, // looks for these words on the screen under Wine
-}
-
-// notHintDirs hold programs about one OS only, whatever GOOS they build
-// for: the Linux packages' man pages speak of systemctl on purpose.
-var notHintDirs = []string{"packaging/linux/"}
 
 func TestSourcesShowNoLinuxWordsElsewhere(t *testing.T) {
 	root, err := filepath.Abs("../..")
@@ -205,14 +195,6 @@ func TestSourcesShowNoLinuxWordsElsewhere(t *testing.T) {
 			return nil
 		}
 		rel, _ := filepath.Rel(root, path)
-		if notHints[filepath.ToSlash(rel)] {
-			return nil
-		}
-		for _, dir := range notHintDirs {
-			if strings.HasPrefix(filepath.ToSlash(rel), dir) {
-				return nil
-			}
-		}
 		var oses []string
 		for goos, c := range ctxs {
 			if ok, err := c.MatchFile(filepath.Dir(path), name); err == nil && ok {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command stage makes the generated files of the Linux packages, which
 // are not kept in git: the manual pages wgdesk(1) and wgdesk-service(8),
 // rendered from the help that the packaged binary prints (so they cannot
