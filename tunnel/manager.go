@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -19,9 +18,6 @@ import (
 	"github.com/wgdesk/wgdesk/config"
 	"github.com/wgdesk/wgdesk/platform"
 )
-
-// DefaultStateDir is where the service keeps its tunnels and journal.
-const DefaultStateDir = "/var/lib/wgdesk"
 
 // ManagerOptions configure a Manager.
 type ManagerOptions struct {
@@ -81,7 +77,9 @@ type Manager struct {
 	// the stats watchers sleep while nobody listens.
 	subsWake chan struct{}
 	closed   bool
-	stats    sync.WaitGroup
+	stats    sync.WaitGroup // the stats watchers and the memory watcher
+	// mem releases memory once traffic has stopped (memrelease.go).
+	mem memWatch
 
 	// overlapHook, when set by a test, runs during Up's overlap check,
 	// outside mu.
@@ -152,6 +150,7 @@ func NewManager(opts ManagerOptions) (*Manager, error) {
 		tunnels:  map[string]*managed{},
 		subs:     map[int]chan Event{},
 		subsWake: make(chan struct{}),
+		mem:      newMemWatch(),
 	}
 	m.connected = connectedSubnetsOf(opts.Deps.Network)
 	switch {
@@ -426,6 +425,7 @@ func (m *Manager) Up(ctx context.Context, name string) error {
 	m.stats.Add(1)
 	go m.watchStats(t, eng, t.stopStats)
 	m.setStateLocked(t, StateActive, "")
+	m.startMemWatchLocked()
 	return nil
 }
 
@@ -462,8 +462,8 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 	// A closed device leaves hundreds of MB of packet buffers behind
 	// after heavy traffic; the GC would give them back to the OS only
 	// minutes later (bench/README.md). A tunnel going down is rare, so
-	// return them now.
-	debug.FreeOSMemory()
+	// return them now (memrelease.go says why it takes two collections).
+	releaseMemory()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -475,6 +475,7 @@ func (m *Manager) Down(ctx context.Context, name string) error {
 	t.warnings = nil
 	t.conn = nil
 	m.setStateLocked(t, StateInactive, "")
+	m.kickMemWatch() // it exits when this was the last tunnel
 	if err != nil {
 		m.log.Error("tunnel %s: stop: %v", name, err)
 		return fmt.Errorf("down %s: %w", name, err)

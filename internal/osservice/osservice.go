@@ -8,10 +8,11 @@
 // narrow scm seam (scm_windows.go is the only code that calls the system);
 // the sequence of calls is tested here with a recording fake. Linux writes
 // the packaged systemd unit (packaging/wgdesk.service) with this program in
-// ExecStart and drives systemctl through a command seam. macOS has no
-// launch daemon yet (issue #14), and Linux may not run systemd: there New
-// returns errors.ErrUnsupported and the caller shows the hint from
-// internal/hints.
+// ExecStart and drives systemctl through a command seam. macOS writes a
+// launch daemon's property list (launchd.go, portable and tested on any
+// OS) and drives launchctl through the same kind of seam. Linux may not
+// run systemd, and other systems have none of the three: there New returns
+// errors.ErrUnsupported and the caller shows the hint from internal/hints.
 //
 // Running under the manager is Serve, a portable state machine between the
 // manager's controls and the service's lifetime (StartPending, Running

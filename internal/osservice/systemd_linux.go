@@ -1,12 +1,10 @@
 package osservice
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -61,18 +59,6 @@ func rootOnly(path string) error {
 			return nil
 		}
 	}
-}
-
-func runCommand(name string, args ...string) (string, int, error) {
-	var out, errb bytes.Buffer
-	cmd := exec.Command(name, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		return out.String() + errb.String(), ee.ExitCode(), nil
-	}
-	return out.String(), 0, err
 }
 
 // command runs name and fails unless it exits 0.

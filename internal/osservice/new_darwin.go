@@ -1,0 +1,54 @@
+package osservice
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/wgdesk/wgdesk/tunnel"
+	"github.com/wgdesk/wgdesk/tunnel/api"
+)
+
+// New returns the launchd Manager (launchd.go) with the real commands,
+// files and socket.
+func New() (Manager, error) {
+	return launchdManager{
+		run:      runCommand,
+		sleep:    time.Sleep,
+		realPath: filepath.EvalSymlinks,
+		stat:     statOwner,
+		chown:    os.Chown,
+		dial:     dialSocket,
+		socket:   api.DefaultSocket,
+		stateDir: tunnel.DefaultStateDir,
+	}, nil
+}
+
+func statOwner(path string) (fileOwner, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return fileOwner{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileOwner{}, fmt.Errorf("%s: no owner in its file info", path)
+	}
+	return fileOwner{UID: st.Uid, GID: st.Gid, Mode: fi.Mode()}, nil
+}
+
+// dialSocket connects to the service's socket and hangs up: the service
+// answers as soon as it accepts.
+func dialSocket(socket string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", socket)
+	if err != nil {
+		return err
+	}
+	return c.Close()
+}
