@@ -103,15 +103,19 @@ func TestWindowsTexts(t *testing.T) {
 	}
 }
 
+// The macOS texts name the launch daemon that osservice installs
+// (launchd_test.go checks the names against osservice's).
 func TestDarwinTexts(t *testing.T) {
 	h := For("darwin")
+	kickstart := "system/io.github.wgdesk.service"
 	for name, want := range map[string][]string{
-		"Start":         {"sudo wgdesk service"},
-		"StartBanner":   {"    sudo wgdesk service"},
+		"Start":         {"`sudo wgdesk service install`", "`sudo launchctl kickstart -k " + kickstart + "`", "/var/log/wgdesk.log"},
+		"StartBanner":   {"\n    sudo wgdesk service install\n", "\n    sudo launchctl kickstart -k " + kickstart + "\n", "/var/log/wgdesk.log"},
 		"Access":        {"sudo dseditgroup -o edit -a $USER -t user wgdesk"},
 		"AccessBanner":  {"    sudo dseditgroup -o edit -a $USER -t user wgdesk\n"},
-		"NeedPrivilege": {"sudo wgdesk service"},
-		"Install":       {"issue #14"},
+		"NeedPrivilege": {"`sudo wgdesk service install`", "launchd", "`sudo wgdesk service`"},
+		"CreateGroup":   {"dseditgroup -o create", "`sudo wgdesk service install`"},
+		"Install":       {"`sudo wgdesk service install`", "launchd"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(texts(h)[name], w) {
