@@ -56,11 +56,17 @@ func stateDirProblem(msg string) (text string, ok bool) {
 // msg lies in, or "" when msg names none; inside says that the path runs
 // through one of the service's subdirectories. A path without one is
 // returned as it is (creating or securing the state directory itself).
+// A path runs to the ": " after it, as Go's file errors put it, so a
+// folder with spaces (macOS's /Library/Application Support) stays whole.
 func stateDirIn(msg string) (dir string, inside bool) {
-	for _, word := range strings.Fields(msg) {
-		p := strings.TrimRight(word, ":,;")
-		if !strings.HasPrefix(p, "/") && !(len(p) > 2 && p[1] == ':' && p[2] == '\\') {
+	for i, word := range strings.Fields(msg) {
+		if !strings.HasPrefix(word, "/") && !(len(word) > 2 && word[1] == ':' && word[2] == '\\') {
 			continue
+		}
+		p := strings.TrimRight(word, ":,;")
+		rest := strings.Join(strings.Fields(msg)[i:], " ")
+		if full, _, ok := strings.Cut(rest, ": "); ok && strings.Contains(full, " ") {
+			p = full
 		}
 		sep := "/"
 		if !strings.HasPrefix(p, "/") {

@@ -32,6 +32,14 @@ func TestStateDirProblem(t *testing.T) {
 			`up home: addresses-routes-dns: journal home: write journal: open C:\ProgramData\wgdesk\platform\.home.json.tmp1: There is not enough space on the disk.`,
 			`The state directory C:\ProgramData\wgdesk is full: wgdesk cannot record what it changes, so it did not bring home up. Free some space on it, then try again.`,
 		},
+		{ // macOS: the state directory's name has a space
+			"up home: addresses-routes-dns: configure home: journal home: write journal: open /Library/Application Support/wgdesk/platform/.home.json.tmp5: read-only file system",
+			"The state directory /Library/Application Support/wgdesk is read-only: wgdesk cannot record what it changes, so it did not bring home up. Remount it read-write, then try again.",
+		},
+		{
+			"secure state directory: chmod /Library/Application Support/wgdesk: no space left on device",
+			"The state directory /Library/Application Support/wgdesk is full: wgdesk cannot record what it changes, so it made no change. Free some space on it, then try again.",
+		},
 		{
 			"write journal: The media is write protected.",
 			"The state directory is read-only: wgdesk cannot record what it changes, so it made no change. Make it writable, then try again.",

@@ -106,7 +106,7 @@ func serviceInstall(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\nThe wgdesk service runs %s and starts with the system.\n"+
 		"To let a user bring tunnels up and down, add them to the group %s as an administrator:\n"+
 		"    %s\n"+
-		"(that adds you; put another user's name in its place), then they %s\n", strings.Join(append([]string{exe}, p.Args...), " "), p.Group, h.AddUser, h.Relogin+".")
+		"(that adds you; put another user's name in its place), then they %s\n", strings.Join(append([]string{shellWord(exe)}, p.Args...), " "), p.Group, h.AddUser, h.Relogin+".")
 	return exitOK
 }
 
@@ -129,4 +129,13 @@ func serviceUninstall(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, "\nStored tunnels and the local group wgdesk are kept; `wgdesk service install` brings the service back.")
 	return exitOK
+}
+
+// shellWord quotes a path with spaces, as a terminal needs it (the state
+// directory and an app's folder on macOS may hold them).
+func shellWord(s string) string {
+	if strings.ContainsAny(s, " \t") {
+		return `"` + s + `"`
+	}
+	return s
 }

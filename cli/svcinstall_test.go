@@ -73,7 +73,7 @@ func TestServiceInstallWindows(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Registered the service wgdesk.\n", // the manager's steps
-		`runs C:\Program Files\wgdesk\wgdesk.exe service`,
+		`runs "C:\Program Files\wgdesk\wgdesk.exe" service`,
 		"\n    net localgroup wgdesk %USERNAME% /add\n",
 		"sign out and in again.",
 	} {
@@ -109,17 +109,17 @@ func TestServiceInstallNeedsAdministrator(t *testing.T) {
 	}
 }
 
-// Where wgdesk registers no service (macOS, Linux without systemd), the
+// Where wgdesk registers no service (Linux without systemd, the BSDs), the
 // verbs say what to use instead, before asking for privileges.
 func TestServiceInstallElsewhere(t *testing.T) {
-	for _, goos := range []string{"linux", "darwin"} {
+	for _, goos := range []string{"linux", "freebsd"} {
 		asOS(t, goos, nil, false)
 		code, out, errs := serviceVerb("install")
 		if code != exitFail || out != "" || errs != "wgdesk service install: "+hints.For(goos).Install+"\n" {
 			t.Errorf("%s: exit %d, stdout %q, stderr %q", goos, code, out, errs)
 		}
 	}
-	if !strings.Contains(hints.For("linux").Install, "systemd") || !strings.Contains(hints.For("darwin").Install, "#14") {
+	if !strings.Contains(hints.For("linux").Install, "systemd") || !strings.Contains(hints.For("freebsd").Install, "`wgdesk service`") {
 		t.Error("the hints do not say what to use instead")
 	}
 }
@@ -225,6 +225,28 @@ func TestServiceInstallLinux(t *testing.T) {
 	if code != exitOK || errs != "" || !strings.Contains(out, "runs /usr/local/bin/wgdesk service") ||
 		!strings.Contains(out, "\n    sudo usermod -aG wgdesk $USER\n") || !strings.Contains(out, "log out and in again.") {
 		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+}
+
+// On macOS the verbs speak of sudo and dseditgroup, and a program in a
+// folder with spaces is shown quoted, as a terminal would need it.
+func TestServiceInstallDarwin(t *testing.T) {
+	m := &fakeManager{}
+	asOS(t, "darwin", m, false)
+	if code, _, errs := serviceVerb("install"); code != exitFail || errs != "wgdesk service install: this needs root: run it with sudo\n" {
+		t.Errorf("not root: exit %d, stderr %q", code, errs)
+	}
+	asOS(t, "darwin", m, true)
+	executable = func() (string, error) { return "/Applications/Net Tools/wgdesk.app/Contents/MacOS/wgdesk", nil }
+	code, out, errs := serviceVerb("install")
+	if code != exitOK || errs != "" || !strings.Contains(out, `runs "/Applications/Net Tools/wgdesk.app/Contents/MacOS/wgdesk" service`) ||
+		!strings.Contains(out, "\n    sudo dseditgroup -o edit -a $USER -t user wgdesk\n") || !strings.Contains(out, "log out and in again.") {
+		t.Errorf("exit %d, stderr %q, stdout:\n%s", code, errs, out)
+	}
+	for _, w := range []string{"systemctl", "usermod", "groupadd", "/run/"} {
+		if strings.Contains(out, w) {
+			t.Errorf("macOS output says %q:\n%s", w, out)
+		}
 	}
 }
 
