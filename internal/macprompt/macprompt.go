@@ -28,7 +28,8 @@ const Osascript = "/usr/bin/osascript"
 var ErrCanceled = errors.New("the administrator prompt was canceled")
 
 // ShellQuote quotes s as one word for /bin/sh: in single quotes, inside
-// which nothing is special, with each single quote written as '\”.
+// which nothing is special; a single quote in s closes the quotes, is
+// written escaped with a backslash, and opens them again.
 func ShellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
