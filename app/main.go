@@ -124,6 +124,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 	if !u.ShowAtLaunch(*hidden) {
+		u.startInTray()
 		logger.Printf("started hidden in the tray")
 	}
 	a.Run()

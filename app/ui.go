@@ -46,9 +46,13 @@ type Options struct {
 	// RetryMin and RetryMax bound the back-off between attempts to reach
 	// the service (defaults 1s and 30s).
 	RetryMin, RetryMax time.Duration
-	// Refresh re-renders the relative times this often while a tunnel is
-	// active; 0 turns it off.
+	// Refresh is the shortest time between two redraws of the live figures
+	// (visibility.go), and how often "12 s ago" moves while the selected
+	// tunnel is active; 0 draws every event at once and runs no timer.
 	Refresh time.Duration
+	// AfterFunc arms the timer of the timed redraws (default
+	// time.AfterFunc); tests pass a fake clock's.
+	AfterFunc afterFunc
 	// Tray installs the system tray icon and menu when the fyne.App is a
 	// desktop.App. Main sets it only when a tray host is present.
 	Tray bool
@@ -75,6 +79,7 @@ type UI struct {
 	win    fyne.Window
 
 	model     model
+	redraw    redrawState     // what is drawn when (visibility.go)
 	connected bool            // following the event stream
 	connErr   error           // why the last attempt to follow failed
 	busy      map[string]bool // tunnels with an up or down in flight
@@ -129,6 +134,9 @@ func New(a fyne.App, c Client, opts Options) *UI {
 	}
 	if opts.Do == nil {
 		opts.Do = fyne.Do
+	}
+	if opts.AfterFunc == nil {
+		opts.AfterFunc = timeAfterFunc
 	}
 	if opts.RetryMin <= 0 {
 		opts.RetryMin = time.Second
@@ -222,11 +230,11 @@ func (u *UI) build() {
 
 	if desk, ok := u.app.(desktop.App); ok && u.opts.Tray {
 		u.desk = desk
-		u.win.SetCloseIntercept(func() {
-			u.saveWindowState()
-			u.win.Hide()
-		})
-		desk.SetSystemTrayWindow(u.win) // a left click on the icon shows it
+		// SetSystemTrayWindow sets its own close intercept and tray click
+		// handler, so ours come after it.
+		desk.SetSystemTrayWindow(u.win)
+		u.win.SetCloseIntercept(u.hideToTray)
+		u.trackTrayTaps() // a left click on the icon shows the window
 	}
 	u.render()
 }
@@ -250,9 +258,6 @@ func (u *UI) onDropped(_ fyne.Position, uris []fyne.URI) {
 func (u *UI) Start() {
 	u.done = make(chan struct{})
 	go u.follow()
-	if u.opts.Refresh > 0 {
-		go u.tick()
-	}
 }
 
 // Stop ends the background work and waits for it. Safe to call twice.
@@ -266,7 +271,7 @@ func (u *UI) Stop() {
 // Raise shows the window and brings it to the front (a second launch of
 // the app asks for it).
 func (u *UI) Raise() {
-	u.win.Show()
+	u.showWindow()
 	u.win.RequestFocus()
 }
 
@@ -326,30 +331,6 @@ func (u *UI) follow() {
 	}
 }
 
-func (u *UI) tick() {
-	t := time.NewTicker(u.opts.Refresh)
-	defer t.Stop()
-	for {
-		select {
-		case <-u.ctx.Done():
-			return
-		case <-t.C:
-			u.opts.Do(func() {
-				// Stats events (every second from the service) redraw the
-				// pane already; the tick only keeps "12 s ago" moving when
-				// they stop, so that an idle window draws once a second at
-				// most.
-				if time.Since(u.lastFill) < u.opts.Refresh {
-					return
-				}
-				if v, ok := u.model.get(u.selected); ok && v.State == tunnel.StateActive && u.win.Content().Visible() {
-					u.renderDetail()
-				}
-			})
-		}
-	}
-}
-
 func (u *UI) onEvent(ev api.EventJSON) {
 	// State changes may happen while the window is hidden (a tunnel that
 	// fails on its own because the network went away, or one switched from
@@ -362,7 +343,10 @@ func (u *UI) onEvent(ev api.EventJSON) {
 	u.connected = true
 	u.connErr = nil
 	u.model.apply(ev)
+	// A stats event's figures may wait for the next timed redraw.
+	u.redraw.figuresOnly = ev.Kind == api.EventStats
 	u.render()
+	u.redraw.figuresOnly = false
 }
 
 // transitionNotification is the desktop notification for a tunnel that
@@ -436,8 +420,20 @@ func windowTitle(connected bool, connErr error, ts []tunnelView) string {
 	return "wgdesk — connected: " + strings.Join(active, ", ")
 }
 
-// render brings every widget in line with the model.
+// render brings the tray, and the window unless it is hidden to the tray,
+// in line with the model.
 func (u *UI) render() {
+	if !u.redraw.inTray { // showWindow draws it when it comes back
+		u.renderWindow()
+	}
+	u.renderTray()
+	if u.opts.OnChange != nil {
+		u.opts.OnChange()
+	}
+}
+
+// renderWindow brings every widget of the window in line with the model.
+func (u *UI) renderWindow() {
 	if u.connErr != nil {
 		u.bannerText.SetText(bannerMessage(u.connErr, u.opts.Socket))
 		u.banner.Show()
@@ -451,18 +447,12 @@ func (u *UI) render() {
 		u.title = title
 		u.win.SetTitle(title)
 	}
-	u.renderTray()
-	if u.opts.OnChange != nil {
-		u.opts.OnChange()
-	}
 }
 
 // renderList draws the tunnel list when what it shows changed: the
 // service's figures, once a second, change nothing in it.
 func (u *UI) renderList() {
-	if key := u.listState(); key != u.listKey {
-		u.listKey = key
-	} else {
+	if u.listState() == u.listKey {
 		return
 	}
 	objs := make([]fyne.CanvasObject, 0, len(u.model.tunnels)+1)
@@ -513,6 +503,9 @@ func (u *UI) renderList() {
 	}
 	u.list.Objects = objs
 	u.list.Refresh()
+	// After the selection above, so that the next event that changes
+	// nothing does not draw the list again.
+	u.listKey = u.listState()
 }
 
 // listState is everything the tunnel list is drawn from, as a string.
@@ -679,21 +672,31 @@ type peerLabels struct {
 func (u *UI) renderDetail() {
 	v, ok := u.model.get(u.selected)
 	if !ok {
-		u.pane = nil
-		u.detail.Objects = nil
-		u.detail.Refresh()
+		u.cancelTimedFill()
+		if u.pane != nil || len(u.detail.Objects) > 0 {
+			u.pane = nil
+			u.detail.Objects = nil
+			u.detail.Refresh()
+		}
 		return
 	}
 	if key := v.Name + "\x00" + string(v.Config) + "\x00" + v.Error + "\x00" + strings.Join(v.Warnings, "\n"); u.pane == nil || u.pane.key != key {
 		u.pane = u.buildDetail(v)
 		u.pane.key = key
+	} else if u.redraw.figuresOnly && !u.fillDue() {
+		u.fillLater() // the figures of a stats event wait for the period's end
+		return
 	}
 	u.fillDetail(v)
 }
 
 // fillDetail writes the live state and figures into the pane.
 func (u *UI) fillDetail(v tunnelView) {
-	u.lastFill = time.Now()
+	u.lastFill = u.opts.Now()
+	// "12 s ago" moves while the tunnel is active, figures or not.
+	if v.State == tunnel.StateActive {
+		u.fillLater()
+	}
 	state := stateText(v.State)
 	if v.Interface != "" {
 		state += " on " + v.Interface
@@ -903,7 +906,7 @@ func (u *UI) menuItems(items []tray.Item) []*fyne.MenuItem {
 		case tray.ActionOpen:
 			mi = fyne.NewMenuItem(it.Label, u.Raise)
 		case tray.ActionImport:
-			mi = fyne.NewMenuItem(it.Label, func() { u.win.Show(); u.showImportDialog() })
+			mi = fyne.NewMenuItem(it.Label, func() { u.showWindow(); u.showImportDialog() })
 		case tray.ActionQuit:
 			mi = fyne.NewMenuItem(it.Label, u.quit)
 			mi.IsQuit = true
