@@ -18,6 +18,9 @@ package platform
 //     utun need no recovery: the utun dies with the process that opened it.
 //   - A new uplink (another Wi-Fi) is picked up at the next Apply; Watch
 //     (macnet_watch.go) tells the tunnel engine when to make one.
+//   - The kill switch is a pf anchor (pfrules.go), put in force before the
+//     routes and removed after them with pfctl (pfctl.go); it outlives a
+//     killed service and Recover removes it.
 
 import (
 	"context"
@@ -127,8 +130,9 @@ type macNetwork struct {
 	run     macRunner
 	journal journal
 
-	mu    sync.Mutex // serialises all changes and guards owned
+	mu    sync.Mutex // serialises all changes and guards owned and pf
 	owned map[string]*macEntry
+	pf    macPF // the kill switch (pfctl.go)
 
 	// self is what the route monitor ignores: our utuns and bypass routes.
 	self ownedSet
@@ -179,7 +183,21 @@ func (n *macNetwork) Apply(ctx context.Context, ifname string, s Settings) error
 	if prev == nil {
 		prev = &macEntry{Interface: ifname}
 	}
+	// The kill switch comes before everything else and goes after it
+	// (pfctl.go).
+	fw := n.pfTunnelFor(p, s)
+	if err := n.killSwitchOnLocked(ctx, prev, fw); err != nil {
+		if !prev.isEmpty() {
+			n.owned[ifname] = prev
+		}
+		return err
+	}
 	have, err := n.applyLocked(ctx, prev, p, false)
+	if fw == nil && (err == nil || !p.Up) {
+		// Taking a tunnel down opens the network even when something
+		// else of it could not be undone: the user asked for it back.
+		err = errors.Join(err, n.killSwitchOffLocked(ctx, have))
+	}
 	if have.isEmpty() {
 		delete(n.owned, ifname)
 		n.self.forget(ifname)
@@ -190,7 +208,7 @@ func (n *macNetwork) Apply(ctx context.Context, ifname string, s Settings) error
 }
 
 // Recover implements Network. It restores DNS and removes the endpoints'
-// host routes that an earlier run left. It leaves the utun's addresses and
+// host routes that an earlier run left, then its kill switch. It leaves the utun's addresses and
 // routes alone: they went away with that run's utun, and an interface of
 // the same name now is somebody else's.
 func (n *macNetwork) Recover(ctx context.Context) error {
@@ -204,7 +222,17 @@ func (n *macNetwork) Recover(ctx context.Context) error {
 	for _, e := range entries {
 		n.logf("recovering %s from an earlier run: %d endpoint routes, dns %v (its %d addresses and %d routes went with the interface)",
 			e.Interface, len(e.Bypass), e.DNS != nil, len(e.Addresses), len(e.Routes))
+		if e.KillSwitch != nil {
+			n.logf("the kill switch of %s is still in force (pf anchor %s, pf reference %q)", e.Interface, pfAnchor, e.KillSwitch.Token)
+		}
 		have, err := n.applyLocked(ctx, e, macPlan{Interface: e.Interface}, true)
+		if have.KillSwitch != nil {
+			// The kill switch of the crashed run kept the network
+			// closed until now. It goes even when something else
+			// could not be undone: no tunnel is up to use.
+			n.logf("removing the kill switch of %s from an earlier run", e.Interface)
+			err = errors.Join(err, n.killSwitchOffLocked(ctx, have))
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("recover %s: %w", e.Interface, err))
 			n.owned[e.Interface] = have

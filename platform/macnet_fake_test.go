@@ -40,6 +40,8 @@ type fakeMac struct {
 	// quietError, when set, may make a networksetup -set command print
 	// an error and do nothing, with exit status 0, as networksetup does.
 	quietError func(args []string) string
+	// pf is the packet filter (pfctl, fakepf_test.go).
+	pf *fakePF
 }
 
 type fakeMacIface struct {
@@ -78,6 +80,7 @@ func newFakeMac(t *testing.T) *fakeMac {
 			"Wi-Fi":               {},
 			"Thunderbolt Bridge":  {Search: []string{"bridge.example"}},
 		},
+		pf: newFakePF(),
 	}
 	return f
 }
@@ -105,6 +108,7 @@ func (f *fakeMac) state() string {
 	for name, d := range f.dns {
 		l = append(l, fmt.Sprintf("dns %q servers %s search %s", name, orDash(d.Servers), orDash(d.Search)))
 	}
+	l = append(l, f.pf.state()...)
 	slices.Sort(l)
 	return strings.Join(l, "\n") + "\n"
 }
@@ -137,11 +141,25 @@ func macMutating(name string, args []string) bool {
 		return !slices.Contains(args, "get")
 	case "networksetup":
 		return len(args) > 0 && strings.HasPrefix(args[0], "-set")
+	case "pfctl":
+		return !slices.Contains(args, "-s")
 	}
 	return false
 }
 
 func (f *fakeMac) run(ctx context.Context, name string, args ...string) ([]byte, error) {
+	if name == "pfctl" {
+		f.t.Errorf("fake mac: pfctl run without the pfctl seam: %q", args)
+	}
+	return f.exec(ctx, nil, name, args)
+}
+
+// pfctl implements macPFRunner.
+func (f *fakeMac) pfctl(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	return f.exec(ctx, stdin, "pfctl", args)
+}
+
+func (f *fakeMac) exec(ctx context.Context, stdin []byte, name string, args []string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -175,6 +193,10 @@ func (f *fakeMac) run(ctx context.Context, name string, args ...string) ([]byte,
 		out, msg = f.route(args)
 	case "networksetup":
 		out, msg = f.networksetup(args)
+	case "netstat":
+		out, msg = f.netstat(args)
+	case "pfctl":
+		out, msg = f.pf.run(f, stdin, args)
 	default:
 		f.t.Errorf("fake mac: unexpected command %q", line)
 		return fail("command not found")

@@ -19,6 +19,17 @@ type macEntry struct {
 	// Bypass are the endpoints' host routes via the uplink.
 	Bypass []macBypass   `json:"bypass,omitempty"`
 	DNS    *macDNSRecord `json:"dns,omitempty"`
+	// KillSwitch is set from before the pf anchor first holds the
+	// interface's kill switch until it holds it no more (pfctl.go).
+	KillSwitch *macKillSwitch `json:"killswitch,omitempty"`
+}
+
+// macKillSwitch is an interface's part of the pf kill switch: its rules in
+// the shared anchor and its reference on pf.
+type macKillSwitch struct {
+	// Token is the reference that pfctl -E returned, given back with
+	// pfctl -X; empty until pf was enabled for this interface.
+	Token string `json:"token,omitempty"`
 }
 
 // macBypass is a host route that keeps a peer's endpoint off the tunnel.
@@ -57,7 +68,7 @@ func (r *macDNSRecord) service(name string) (macServiceDNS, bool) {
 }
 
 func (e *macEntry) isEmpty() bool {
-	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Bypass) == 0 && e.DNS == nil)
+	return e == nil || (len(e.Addresses) == 0 && len(e.Routes) == 0 && len(e.Bypass) == 0 && e.DNS == nil && e.KillSwitch == nil)
 }
 
 func (e *macEntry) clone() *macEntry {
@@ -65,6 +76,10 @@ func (e *macEntry) clone() *macEntry {
 	c.Addresses = slices.Clone(e.Addresses)
 	c.Routes = slices.Clone(e.Routes)
 	c.Bypass = slices.Clone(e.Bypass)
+	if e.KillSwitch != nil {
+		k := *e.KillSwitch
+		c.KillSwitch = &k
+	}
 	return &c
 }
 

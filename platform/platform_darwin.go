@@ -10,7 +10,8 @@ import (
 
 // New returns the macOS implementation: ifconfig(8) and route(8) for the
 // utun interface's addresses, MTU and routes, networksetup(8) for DNS (see
-// macnet.go). It implements Watcher with a routing socket.
+// macnet.go), pfctl(8) for the kill switch (pfctl.go). It implements
+// Watcher with a routing socket, and Firewaller.
 func New(opts Options) (Network, error) {
 	n := newMacNetwork(opts, macExec{})
 	n.openRoutes = openMacRouteSocket
@@ -24,6 +25,7 @@ var macTools = map[string]string{
 	"route":        "/sbin/route",
 	"networksetup": "/usr/sbin/networksetup",
 	"netstat":      "/usr/sbin/netstat", // connected subnets (connected_mac.go)
+	"pfctl":        "/sbin/pfctl",       // the kill switch (pfctl.go)
 }
 
 // macExec runs the tools with os/exec, in the C locale so that their
@@ -44,4 +46,22 @@ func (macExec) run(ctx context.Context, name string, args ...string) ([]byte, er
 		return stdout.Bytes(), macCommandError(name, args, err, append(stdout.Bytes(), stderr.Bytes()...))
 	}
 	return stdout.Bytes(), nil
+}
+
+// pfctl implements macPFRunner: pfctl prints its enable token and most of
+// its messages on standard error, so both streams are returned, in one
+// buffer in the order written.
+func (macExec) pfctl(ctx context.Context, stdin []byte, args ...string) ([]byte, error) {
+	var out bytes.Buffer
+	c := exec.CommandContext(ctx, macTools["pfctl"], args...)
+	c.Env = append(os.Environ(), "LC_ALL=C")
+	if stdin != nil {
+		c.Stdin = bytes.NewReader(stdin)
+	}
+	c.Stdout = &out
+	c.Stderr = &out
+	if err := c.Run(); err != nil {
+		return out.Bytes(), macCommandError("pfctl", args, err, out.Bytes())
+	}
+	return out.Bytes(), nil
 }
