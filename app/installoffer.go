@@ -38,10 +38,15 @@ type ServiceInstaller interface {
 // osInstaller is the ServiceInstaller of this OS's service manager.
 type osInstaller struct{ m osservice.Manager }
 
-// defaultInstaller is the installer on Windows. Elsewhere it is nil and the
-// app never offers to install: on Linux the app run as root runs the
-// service itself, and macOS has no service manager wgdesk registers with.
+// defaultInstaller is the installer on Windows, where the app run as an
+// administrator installs the service itself, and on macOS, where it asks
+// for an administrator's password (promptInstaller, installoffer_darwin.go).
+// Elsewhere it is nil and the app never offers to install: on Linux the
+// app run as root runs the service itself.
 func defaultInstaller() ServiceInstaller {
+	if in := promptInstaller(); in != nil {
+		return in
+	}
 	if runtime.GOOS != "windows" {
 		return nil
 	}
