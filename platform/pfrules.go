@@ -199,6 +199,20 @@ func pfAllowLAN(tunnels []pfTunnel) bool {
 	return len(tunnels) > 0
 }
 
+// pfLANPrefix is the rule's form of a connected subnet: masked, and a
+// link-local one (fe80::/64 of each interface) as all of fe80::/10. The
+// fe80::/64 of every link is the same prefix, so a narrower rule could not
+// tell one link from another anyway, and XNU's KAME-derived IPv6 stack may
+// carry an interface's scope inside a link-local address (fe80:4::1), which
+// /64 would not match; Mullvad's macOS rules allow link-local as fe80::/10
+// too.
+func pfLANPrefix(p netip.Prefix) netip.Prefix {
+	if linkLocal := netip.MustParsePrefix("fe80::/10"); linkLocal.Overlaps(p) && p.Bits() >= linkLocal.Bits() {
+		return linkLocal
+	}
+	return p.Masked()
+}
+
 // pfRuleset returns the rules of the anchor for tunnels, in evaluation
 // order; none for no tunnel. lan are the uplinks' connected subnets, used
 // only when every tunnel allows the LAN.
@@ -218,7 +232,7 @@ func pfRuleset(tunnels []pfTunnel, lan []netip.Prefix) []pfRule {
 	if !allowLAN {
 		lan = nil
 	}
-	lan = uniqueSorted(lan, netip.Prefix.Masked, comparePrefix)
+	lan = uniqueSorted(lan, pfLANPrefix, comparePrefix)
 	var eps []netip.AddrPort
 	for _, t := range tunnels {
 		for _, e := range t.Endpoints {
@@ -335,7 +349,7 @@ func pfAnchorText(tunnels []pfTunnel, lan []netip.Prefix) string {
 			t.Interface, strings.Join(fams, " and "), t.Endpoints, t.DNS, t.AllowLAN)
 	}
 	if pfAllowLAN(tunnels) {
-		fmt.Fprintf(&b, "# allow lan, the connected subnets of the uplinks: %v\n", uniqueSorted(lan, netip.Prefix.Masked, comparePrefix))
+		fmt.Fprintf(&b, "# allow lan, the connected subnets of the uplinks: %v\n", uniqueSorted(lan, pfLANPrefix, comparePrefix))
 	}
 	for _, r := range rules {
 		b.WriteString(r.text())

@@ -278,6 +278,7 @@ func TestPFModelFirstPackets(t *testing.T) {
 			{"ipv6 web around the tunnel", pfPkt("out", "en0", ipProtoTCP, "[2001:db8:1:2::23]:50000", "[2606:4700::1111]:443"), refuse},
 			{"reply into the tunnel", pfPkt("in", "utun5", ipProtoTCP, "93.184.216.34:443", "10.66.0.2:50000"), pass},
 			{"the printer at home", pfPkt("out", "en0", ipProtoTCP, "192.168.1.23:50000", "192.168.1.50:631"), lanWant},
+			{"the printer's link-local address", pfPkt("out", "en0", ipProtoTCP, "[fe80::1234]:50000", "[fe80::50]:631"), lanWant},
 			{"a neighbour's ssh to the laptop", pfPkt("in", "en0", ipProtoTCP, "192.168.1.50:50000", "192.168.1.23:22"), lanIn},
 			{"mdns query", pfPkt("out", "en0", ipProtoUDP, "192.168.1.23:5353", "224.0.0.251:5353"), lanWant},
 			{"ssh from the internet", pfPkt("in", "en0", ipProtoTCP, "198.51.100.99:50000", "192.168.1.23:22"), drop},
