@@ -3,8 +3,9 @@
 #
 # It builds its own lab: a client and a server network namespace joined by
 # a veth pair (198.51.100.0/24) and a WireGuard tunnel (10.77.0.0/24) whose
-# server side is always Debian's wireguard-go configured with wg(8). The
-# client side is, in turn:
+# server side is always the newest wireguard-go (the version our go.mod
+# pins) configured with wg(8), so that the client, not the server, is what
+# limits the figures (issue 15). The client side is, in turn:
 #
 #   wgdesk          our service, activating an imported config
 #   wgquick_debian  wg-quick with Debian's wireguard-go (the stock Linux path)
@@ -56,6 +57,7 @@ IF_S=wbs$ID # server tunnel; wireguard-go's UAPI socket dir is shared by all nam
 IF_C=wbc$ID # client tunnel for wg-quick (named after its config file)
 TMP=
 PIDS=()         # processes we started directly
+SERVER_PID=     # the server's wireguard-go
 XVFB_PID=       # the virtual X server of the GUI figures
 GUI_PID=        # the desktop app being measured
 GUI_MS=         # gui_start's result
@@ -132,6 +134,10 @@ ratio() {
 
 # cpu_ticks prints utime+stime of a process in clock ticks (proc(5)).
 cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+# busy_ticks prints the clock ticks all cores spent running something
+# since boot: user, nice, system, irq and softirq of the cpu line of
+# /proc/stat (proc(5)); not idle, iowait or steal (the hypervisor's).
+busy_ticks() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 # status_mb prints a /proc/PID/status field (VmRSS, VmHWM) in MB.
 status_mb() { awk -v f="$2:" '$1 == f { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 
@@ -189,8 +195,13 @@ setup_lab() {
 	SERVER_PUB=$(wg pubkey <<<"$server_key")
 	CLIENT_KEY=$client_key
 
-	WG_PROCESS_FOREGROUND=1 LOG_LEVEL=error ip netns exec "$NS_S" wireguard-go -f "$IF_S" >"$TMP/server.log" 2>&1 &
-	PIDS+=($!)
+	# The server is the newest wireguard-go: Debian's (2022) capped every
+	# client at about 450 Mbit/s here, where the newest moves 1.6 Gbit/s
+	# (issue 15). Debian's stays a client column (wgquick_debian) and the
+	# end-to-end tests' peer. ip netns exec replaces itself, so $! is its pid.
+	WG_PROCESS_FOREGROUND=1 LOG_LEVEL=error ip netns exec "$NS_S" "$NEWEST_WG" -f "$IF_S" >"$TMP/server.log" 2>&1 &
+	SERVER_PID=$!
+	PIDS+=("$SERVER_PID")
 	wait_until "the server's wireguard-go" 100 ns_s wg show "$IF_S"
 	umask 077
 	printf '[Interface]\nPrivateKey = %s\nListenPort = %d\n\n[Peer]\nPublicKey = %s\nAllowedIPs = %s/32\n' \
@@ -293,7 +304,9 @@ wgquick_wait_down() { wait_until "wireguard-go to exit" 100 ns_has_no_wireguard;
 # measure_activation runs BENCH_ACT_RUNS up/down cycles with the probe.
 measure_activation() {
 	local c=$1 kind=$2 out i
-	: >"$TMP/act.up" >"$TMP/act.ping" >"$TMP/act.down"
+	: >"$TMP/act.up"
+	: >"$TMP/act.ping"
+	: >"$TMP/act.down"
 	for i in $(seq "$BENCH_ACT_RUNS"); do
 		out=$(ns_c "$PROBE" -target "$TUN_SERVER" -timeout 30s -log "$TMP/$c-cmd.log" -- "${UP[@]}") ||
 			die "$c: activation failed ($out): $(tail -5 "$TMP/$c-cmd.log")"
@@ -318,23 +331,30 @@ measure_activation() {
 }
 
 # iperf_once runs one iperf3 test for client c and appends "Mbit/s loss%
-# bytes cpu_s" to $TMP/tp.<c>.<name>; with pid it also samples the engine's CPU time, with
-# ping it records RTTs under this load.
+# bytes cpu_s server_cpu_s busy_s wall_s" to $TMP/tp.<c>.<name>; with pid
+# it also samples the engine's CPU time (and the server's, through the
+# tunnel), with ping it records RTTs under this load. busy_s is the CPU
+# time of the whole machine (all cores) over the run's wall time wall_s.
 iperf_once() {
 	local c=$1 name=$2 target=$3 port=$4 pid=$5 withping=$6
 	shift 6
-	local t0=0 t1=0 pingpid=
-	[ -n "$pid" ] && t0=$(cpu_ticks "$pid")
+	local t0=0 t1=0 s0=0 s1=0 b0 b1 w0 w1 pingpid=
+	[ -n "$pid" ] && t0=$(cpu_ticks "$pid") && s0=$(cpu_ticks "$SERVER_PID")
+	b0=$(busy_ticks)
+	w0=$(date +%s.%N)
 	if [ "$withping" = 1 ]; then
 		(sleep 0.5 && ping_times -i 0.05 -W 1 -w "$((BENCH_SECONDS - 1 > 1 ? BENCH_SECONDS - 1 : 1))" "$target" >>"$TMP/ping.load.$c") &
 		pingpid=$!
 	fi
 	ns_c iperf3 -c "$target" -p "$port" -t "$BENCH_SECONDS" -J "$@" >"$TMP/iperf.json" ||
 		die "iperf3 $name failed: $(jq -r '.error // empty' "$TMP/iperf.json" 2>/dev/null)"
-	[ -n "$pid" ] && t1=$(cpu_ticks "$pid")
+	[ -n "$pid" ] && t1=$(cpu_ticks "$pid") && s1=$(cpu_ticks "$SERVER_PID")
+	b1=$(busy_ticks)
+	w1=$(date +%s.%N)
 	[ -n "$pingpid" ] && wait "$pingpid"
-	jq -r --arg cpu "$(calc "($t1 - $t0) / $HZ")" \
-		'.end | [.sum_received.bits_per_second / 1e6, (.sum_received.lost_percent // 0), .sum_sent.bytes, $cpu] | @tsv' \
+	jq -r --arg cpu "$(calc "($t1 - $t0) / $HZ")" --arg scpu "$(calc "($s1 - $s0) / $HZ")" \
+		--arg busy "$(calc "($b1 - $b0) / $HZ")" --arg wall "$(calc "$w1 - $w0")" \
+		'.end | [.sum_received.bits_per_second / 1e6, (.sum_received.lost_percent // 0), .sum_sent.bytes, $cpu, $scpu, $busy, $wall] | @tsv' \
 		"$TMP/iperf.json" >>"$TMP/tp.$c.$name"
 }
 
@@ -373,15 +393,38 @@ throughput_figures() {
 		if [ "$c" != veth ]; then
 			# CPU seconds of the engine per GB that crossed the tunnel.
 			R[$c.cpu_s_per_gb_$name]=$(awk -F'\t' '$3 > 0 { printf "%.4g\n", $4 / ($3 / 1e9) }' "$TMP/tp.$c.$name" | median)
+			# The server's wireguard-go, as % of one core over the run's
+			# wall time: near 100 times its busy threads, it is the limit.
+			case $name in tcp*) R[$c.server_cpu_pct_$name]=$(awk -F'\t' '$7 > 0 { printf "%.4g\n", 100 * $5 / $7 }' "$TMP/tp.$c.$name" | median) ;; esac
 		fi
 	done
+	# The whole machine during the TCP runs, % of one core: near 100 times
+	# the cores, client, server and iperf3 share a saturated CPU.
+	R[$c.machine_cpu_pct_tcp]=$(cat "$TMP"/tp."$c".tcp* | awk -F'\t' '$7 > 0 { printf "%.4g\n", 100 * $6 / $7 }' | median)
 	R[$c.ping_load_ms]=$(median <"$TMP/ping.load.$c")
+}
+
+# rss_after_load samples the engine's VmRSS 10, 30 and 60 s after the
+# last run of its turn, with the tunnel up and no traffic: how fast the
+# memory of a burst comes back. Only in the last round and only for us and
+# plain wireguard-go (issue 15): each sample costs the bench its wait, and
+# the next client cannot run meanwhile (one tunnel at a time in the lab).
+RSS_AFTER=(10 30 60)
+rss_after_load() {
+	local c=$1 pid=$2 t waited=0
+	for t in "${RSS_AFTER[@]}"; do
+		sleep $((t - waited))
+		waited=$t
+		R[$c.rss_after_${t}s_mb]=$(status_mb "$pid" VmRSS)
+	done
+	log "$c: RSS after the burst: $(for t in "${RSS_AFTER[@]}"; do printf '%ss=%s ' "$t" "${R[$c.rss_after_${t}s_mb]}"; done)MB"
 }
 
 # measure_throughput_rounds runs BENCH_RUNS rounds over all clients. Each
 # tunnel client is brought up for its turn and down after it; the peak
 # memory is the highest over its turns (wg-quick starts a new engine each
-# time, wgdesk's service keeps running).
+# time, wgdesk's service keeps running). In the last round, wgdesk and
+# wgquick_newest then wait for rss_after_load before going down.
 measure_throughput_rounds() {
 	local -a clients
 	read -ra clients <<<"$BENCH_CLIENTS"
@@ -402,6 +445,7 @@ measure_throughput_rounds() {
 			throughput_round "$c" "$TUN_SERVER" "$PORT_TUN" "$pid" "$run"
 			peak=$(status_mb "$pid" VmHWM)
 			R[$c.rss_peak_mb]=$(awk -v a="${R[$c.rss_peak_mb]:-0}" -v b="$peak" 'BEGIN { print (b > a) ? b : a }')
+			case $c in wgdesk | wgquick_newest) [ "$run" != "$BENCH_RUNS" ] || rss_after_load "$c" "$pid" ;; esac
 			[ -z "$BENCH_PROFILE" ] || [ "$run" != 1 ] || profile_engine "$c" "$pid"
 			ns_c "${DOWN[@]}" >>"$TMP/$c-cmd.log" 2>&1 || die "$c: down failed: $(tail -5 "$TMP/$c-cmd.log")"
 			"${kind}_wait_down"
@@ -665,6 +709,11 @@ FIGURES=(
 	"cpu_s_per_gb_tcp4_down|engine CPU, TCP down x4 (s/GB)"
 	"cpu_s_per_gb_udp_up|engine CPU, UDP up (s/GB sent)"
 	"cpu_s_per_gb_udp_down|engine CPU, UDP down (s/GB sent)"
+	"server_cpu_pct_tcp_up|server wg-go CPU, TCP up (% of a core)"
+	"server_cpu_pct_tcp_down|server wg-go CPU, TCP down (% of a core)"
+	"server_cpu_pct_tcp4_up|server wg-go CPU, TCP up x4 (% of a core)"
+	"server_cpu_pct_tcp4_down|server wg-go CPU, TCP down x4 (% of a core)"
+	"machine_cpu_pct_tcp|whole machine CPU, TCP runs (% of a core)"
 	"ping_idle_ms|ping RTT idle (ms)"
 	"ping_load_ms|ping RTT under TCP load (ms)"
 	"up_return_ms|up: command returns (ms)"
@@ -676,6 +725,9 @@ FIGURES=(
 	"rss_anon_tunnel_mb|RssAnon, one tunnel up (MB)"
 	"rss_cycled_mb|RSS, tunnel up after up/down cycles (MB)"
 	"rss_peak_mb|peak RSS, VmHWM (MB)"
+	"rss_after_10s_mb|RSS 10 s after the burst (MB)"
+	"rss_after_30s_mb|RSS 30 s after the burst (MB)"
+	"rss_after_60s_mb|RSS 60 s after the burst (MB)"
 	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
 	"gui_start_ms|GUI: start to window mapped (ms)"
 	"gui_rss_mb|GUI: RSS, tunnel shown (MB)"
@@ -689,12 +741,16 @@ COLS=(wgdesk wgquick_debian wgquick_newest veth)
 
 get() { echo "${R[$1.$2]:-n/a}"; }
 
-# geo_ratio prints the geometric mean of ours/theirs over the TCP figures.
+# geo_ratio prints the geometric mean of ours/theirs over the TCP figures:
+# the throughput (tcp_up_mbps, ...), or with a printf pattern others
+# (cpu_s_per_gb_%s for tcp_up, ...).
 geo_ratio() {
-	local theirs=$1 n ours their args=""
+	local theirs=$1 pattern=${2:-%s_mbps} n key ours their args=""
 	for n in tcp_up tcp_down tcp4_up tcp4_down; do
-		ours=$(get wgdesk "${n}_mbps")
-		their=$(get "$theirs" "${n}_mbps")
+		# shellcheck disable=SC2059 # the pattern is ours
+		key=$(printf "$pattern" "$n")
+		ours=$(get wgdesk "$key")
+		their=$(get "$theirs" "$key")
 		args+="$ours $their "
 	done
 	case "$args" in *n/a*) echo n/a && return ;; esac
@@ -703,8 +759,13 @@ geo_ratio() {
 		printf "%.3f\n", exp(s / (n / 2)) }'
 }
 
-verdict() {
-	case "$1" in n/a) echo "not measured" ;; *) awk -v v="$1" -v t="$3" "BEGIN { print (v $2 t) ? \"met\" : \"MISSED\" }" ;; esac
+# target prints a summary figure's line and its target's: "name: value"
+# and "target_name: met" or MISSED (also when the figure is missing).
+target() {
+	local name=$1 value=$2 op=$3 limit=$4 v=MISSED
+	case "$value" in n/a | "") value=n/a ;; *) v=$(awk -v v="$value" -v t="$limit" "BEGIN { print (v $op t) ? \"met\" : \"MISSED\" }") ;; esac
+	echo "$name: $value"
+	echo "target_$name: $v"
 }
 
 report() {
@@ -714,7 +775,7 @@ report() {
 	echo "machine: $(nproc) cores, $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo), Linux $(uname -r)"
 	echo "load average at start: $LOAD_START, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "clients: $wgv; Debian wireguard-go $(dpkg-query -W -f '${Version}' wireguard-go 2>/dev/null);" \
-		"newest wireguard-go $NEWEST_VERSION; server: Debian wireguard-go; $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
+		"newest wireguard-go $NEWEST_VERSION; server: newest wireguard-go; $(iperf3 --version | head -1 | cut -d' ' -f1-2)"
 	echo "each figure: median of $BENCH_RUNS runs of ${BENCH_SECONDS}s, throughput in rounds that take every client in turn (activation: $BENCH_ACT_RUNS cycles; idle CPU over ${IDLE_SECONDS}s); tunnel MTU $MTU, UDP payload $UDP_LEN bytes"
 	echo
 	local fmt='%-42s %12s %22s %22s %10s\n' f key label c row
@@ -753,8 +814,9 @@ report() {
 	done
 
 	echo
-	echo "summary (ratios are wgdesk divided by the other: throughput above 1 is better,"
-	echo "activation below 1 is faster; throughput ratios are the geometric mean over the four TCP figures):"
+	echo "summary (ratios are wgdesk divided by the other: throughput above 1 is better, CPU per GB,"
+	echo "memory and activation below 1 are better; throughput and CPU ratios are the geometric mean"
+	echo "over the four TCP figures; each target_ line says whether the figure above it met issue 15's target):"
 	for c in "${COLS[@]}"; do
 		for f in "${FIGURES[@]}"; do
 			key=${f%%|*}
@@ -768,22 +830,22 @@ report() {
 	tr_newest=$(geo_ratio wgquick_newest)
 	tr_debian=$(geo_ratio wgquick_debian)
 	tr_veth=$(geo_ratio veth)
-	act=$(calc "$(get wgdesk up_first_ping_ms) / $(get wgquick_debian up_first_ping_ms)")
-	act_newest=$(calc "$(get wgdesk up_first_ping_ms) / $(get wgquick_newest up_first_ping_ms)")
-	echo "target_throughput_ratio_vs_wireguard_go_at_least_0.97: $(verdict "$tr_newest" '>=' 0.97)"
-	echo "target_rss_one_tunnel_below_25_mb: $(verdict "$(get wgdesk rss_tunnel_mb)" '<' 25)"
-	echo "target_peak_rss_at_most_half_of_wireguard_go: $(verdict "$(ratio "$(get wgdesk rss_peak_mb)" "$(get wgquick_newest rss_peak_mb)")" '<=' 0.5)"
-	echo "target_activation_at_most_half_of_wg_quick: $(verdict "$act" '<=' 0.5)"
-	echo "target_gui_idle_cpu_below_1_pct: $(verdict "$(get wgdesk gui_idle_cpu_pct)" '<' 1)"
-	echo "activation_ratio_vs_wg_quick_newest: $act_newest"
-	echo "throughput_ratio_vs_wireguard_go: $tr_newest"
+	act=$(ratio "$(get wgdesk up_first_ping_ms)" "$(get wgquick_debian up_first_ping_ms)")
+	act_newest=$(ratio "$(get wgdesk up_first_ping_ms)" "$(get wgquick_newest up_first_ping_ms)")
 	echo "throughput_ratio_vs_debian_wg_quick: $tr_debian"
 	echo "throughput_ratio_vs_veth: $tr_veth"
-	echo "activation_ratio_vs_wg_quick: $act"
-	echo "peak_rss_ratio_vs_wireguard_go: $(ratio "$(get wgdesk rss_peak_mb)" "$(get wgquick_newest rss_peak_mb)")"
+	echo "activation_ratio_vs_wg_quick_newest: $act_newest"
 	echo "gui_idle_cpu_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_idle_cpu_pct)" "$(get fyneref gui_idle_cpu_pct)")"
-	echo "gui_idle_cpu_above_fyne_minimal_pct: $(calc "$(get wgdesk gui_idle_cpu_pct) - $(get fyneref gui_idle_cpu_pct)")"
 	echo "gui_rss_ratio_vs_fyne_minimal: $(ratio "$(get wgdesk gui_rss_mb)" "$(get fyneref gui_rss_mb)")"
+	# The targets of issue 15, against the newest wireguard-go as server.
+	target throughput_ratio_vs_wireguard_go "$tr_newest" '>=' 0.98
+	target cpu_per_gb_ratio_vs_wireguard_go "$(geo_ratio wgquick_newest 'cpu_s_per_gb_%s')" '<=' 1.02
+	target rss_60s_after_load_mb "$(get wgdesk rss_after_60s_mb)" '<=' 30
+	target peak_rss_ratio_vs_wireguard_go "$(ratio "$(get wgdesk rss_peak_mb)" "$(get wgquick_newest rss_peak_mb)")" '<=' 1.0
+	target gui_hidden_idle_cpu_ratio_vs_fyne_minimal "$(ratio "$(get wgdesk gui_hidden_idle_cpu_pct)" "$(get fyneref gui_idle_cpu_pct)")" '<=' 1.0
+	target gui_shown_idle_cpu_above_fyne_minimal_pct "$(calc "$(get wgdesk gui_idle_cpu_pct) - $(get fyneref gui_idle_cpu_pct)")" '<=' 0.5
+	target activation_10000_routes_ratio_vs_wg_quick "$(ratio "$(get wgdesk scale_first_ping_ms_10000)" "$(get wgquick_newest scale_first_ping_ms_10000)")" '<=' 0.1
+	target activation_ratio_vs_wg_quick "$act" '<=' 0.3
 }
 
 # ------------------------------------------------------------------ main
@@ -799,7 +861,7 @@ main() {
 		[ -x "$WGDESK" ] || die "$WGDESK is missing: run make build"
 		[ -x "$WGDESK_SERVICE" ] || die "$WGDESK_SERVICE is missing: run make build" ;;
 	esac
-	case " $BENCH_CLIENTS " in *" wgquick_newest "*) [ -x "$NEWEST_WG" ] || die "$NEWEST_WG is missing: run make bench" ;; esac
+	[ -x "$NEWEST_WG" ] || die "$NEWEST_WG (the server, and the wgquick_newest client) is missing: run make bench"
 	[ "$BENCH_SECONDS" -ge 2 ] || die "BENCH_SECONDS must be at least 2"
 	LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 	STARTED=$(date -u '+%Y-%m-%d %H:%M')
