@@ -64,9 +64,17 @@ func (e *journalEntry) union(p Plan) *journalEntry {
 	return u
 }
 
+// appendMissing appends to dst the elements of src it lacks, in src's
+// order. It looks them up in a set: a full-tunnel-like list of 10,000
+// routes took 50 million comparisons (about 150 ms) with slices.Contains.
 func appendMissing[T comparable](dst, src []T) []T {
+	have := make(map[T]struct{}, len(dst)+len(src))
+	for _, v := range dst {
+		have[v] = struct{}{}
+	}
 	for _, v := range src {
-		if !slices.Contains(dst, v) {
+		if _, ok := have[v]; !ok {
+			have[v] = struct{}{}
 			dst = append(dst, v)
 		}
 	}
@@ -161,11 +169,20 @@ func (j journal) save(e *journalEntry) error { return j.saveRecord(e) }
 // load returns every Linux journal entry left in the directory.
 func (j journal) load() ([]*journalEntry, error) { return loadRecords[journalEntry](j) }
 
-// notIn returns the elements of have that want lacks.
+// notIn returns the elements of have that want lacks, in have's order.
+// want is looked up in a set, as in appendMissing: a tunnel's options
+// change re-applies all its routes.
 func notIn[T comparable](have, want []T) []T {
+	if len(have) == 0 {
+		return nil
+	}
+	set := make(map[T]struct{}, len(want))
+	for _, v := range want {
+		set[v] = struct{}{}
+	}
 	var out []T
 	for _, v := range have {
-		if !slices.Contains(want, v) {
+		if _, ok := set[v]; !ok {
 			out = append(out, v)
 		}
 	}
