@@ -812,6 +812,7 @@ report() {
 		echo "$c: engine CPU during TCP upload (perf, self time by symbol, top 20):"
 		cat "$TMP/profile.$c"
 	done
+	! declare -F scale_report >/dev/null || scale_report
 
 	echo
 	echo "summary (ratios are wgdesk divided by the other: throughput above 1 is better, CPU per GB,"
@@ -871,6 +872,9 @@ main() {
 	for c in $BENCH_CLIENTS; do measure_client "$c"; done
 	measure_throughput_rounds
 	[ -z "$WGDESK_PID" ] || wgdesk_stop
+	# Growth with routes and stored tunnels (issue 15 item 4), its own service.
+	# shellcheck source=bench/scale.sh
+	. "$ROOT/bench/scale.sh" && scale_measure
 	config_benchmarks
 
 	if [ -n "$SAVE" ]; then
