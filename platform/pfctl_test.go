@@ -350,3 +350,26 @@ func TestMacKillSwitchRecoverAfterReboot(t *testing.T) {
 		t.Errorf("pf enabled by recover")
 	}
 }
+
+// An endpoint that moves (DDNS) is applied again: the anchor lets the
+// encrypted UDP out to the new address before its host route exists, and
+// no longer to the old one.
+func TestMacKillSwitchEndpointMoves(t *testing.T) {
+	f := newMacFixture(t)
+	s := macFullKillSwitch(false)
+	f.apply(t, s)
+	f.mutations()
+	s.Endpoints = []netip.AddrPort{netip.MustParseAddrPort("203.0.113.8:13231")}
+	f.apply(t, s)
+	got := f.mutations()
+	if a, r := indexOf(got, "pfctl -a "+pfAnchor+" -f -"), indexOf(got, "route -q -n add -inet 203.0.113.8"); a < 0 || r < 0 || a > r {
+		t.Errorf("anchor loaded at %d, new endpoint's route at %d:\n%s", a, r, strings.Join(got, "\n"))
+	}
+	if slices.Contains(got, "pfctl -E") {
+		t.Errorf("a second reference taken: %q", got)
+	}
+	text := f.mac.pf.anchors[pfAnchor]
+	if !strings.Contains(text, "to 203.0.113.8 port 13231") || strings.Contains(text, "203.0.113.7") {
+		t.Errorf("anchor after the move:\n%s", text)
+	}
+}
