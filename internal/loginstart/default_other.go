@@ -1,9 +1,8 @@
-//go:build !linux && !windows
+//go:build !linux && !windows && !darwin
 
 package loginstart
 
-// Default: macOS starts apps at login through a login item
-// (SMAppService), which wgdesk does not register yet (issue #14).
+// Default: wgdesk knows no way to start apps at login on this system.
 func Default() Starter {
-	return Unavailable("Starting at login is not available on macOS yet; add wgdesk in System Settings > General > Login Items.")
+	return Unavailable("Starting at login is not available on this system; add wgdesk to your desktop's startup programs.")
 }

@@ -3,9 +3,9 @@
 // it, not in the app's preferences, so that the desktop's startup
 // settings show and change the same thing: an XDG autostart entry on
 // Linux (xdg.go), the Run key on Windows (windows.go, with the registry
-// behind a seam so that the logic is tested on every OS), nothing yet on
-// macOS (a login item, issue #14). A start at login passes HiddenFlag:
-// the app then starts in the tray.
+// behind a seam so that the logic is tested on every OS), a launch agent
+// in ~/Library/LaunchAgents on macOS (launchagent.go). A start at login
+// passes HiddenFlag: the app then starts in the tray.
 //
 // It has no cgo and no GUI, so its Windows registry layer is tested
 // under Wine (internal/winetest) like the service's code.
