@@ -7,8 +7,8 @@ import "testing"
 // the user it is not available rather than pretend it is on.
 func TestNoKillSwitchWithoutAFirewall(t *testing.T) {
 	for name, n := range map[string]Network{
-		"macos":       newMacNetwork(Options{StateDir: t.TempDir()}, nil),
-		"unsupported": unsupported{os: "plan9"},
+		"macos without pfctl": newMacNetwork(Options{StateDir: t.TempDir()}, nil),
+		"unsupported":         unsupported{os: "plan9"},
 	} {
 		if got := FirewallOf(n); got != (FirewallSupport{}) {
 			t.Errorf("%s claims a firewall: %+v", name, got)

@@ -85,10 +85,10 @@ type macPF struct {
 }
 
 // Firewall implements Firewaller: the kill switch and Allow LAN, when the
-// runner can run pfctl.
+// runner can run pfctl (the real one can; a test's may not).
 func (n *macNetwork) Firewall() FirewallSupport {
 	if _, ok := n.run.(macPFRunner); !ok {
-		return FirewallSupport{Limit: "pfctl cannot be run here"}
+		return FirewallSupport{}
 	}
 	return FirewallSupport{KillSwitch: true, AllowLAN: true, Limit: macFirewallLimit}
 }
