@@ -59,6 +59,9 @@ type launchdManager struct {
 	stat     func(path string) (fileOwner, error)
 	// chown gives a file to a user and group.
 	chown func(path string, uid, gid int) error
+	// groupExists asks the directory (Open Directory on macOS, where
+	// dseditgroup makes groups; /etc/group lacks them) for a group.
+	groupExists func(name string) (bool, error)
 	// dial succeeds when something accepts connections on the socket.
 	dial func(socket string) error
 	// socket and stateDir are the service's --socket and --state-dir.
@@ -251,7 +254,7 @@ func (m launchdManager) Install(p Plan, progress func(string)) error {
 	}
 	if !p.AnyPath {
 		if err := m.trusted(p.Exe); err != nil {
-			return fmt.Errorf("%w; install wgdesk.app in /Applications first", err)
+			return fmt.Errorf("%w; install wgdesk with its installer package (wgdesk.pkg), which puts the app in /Applications owned by root", err)
 		}
 	}
 	if err := m.ensureGroup(p, progress); err != nil {
@@ -288,21 +291,17 @@ func (m launchdManager) Install(p Plan, progress func(string)) error {
 	return m.waitStarted(progress)
 }
 
-// ensureGroup creates the local group p.Group unless Open Directory has it.
-// (os/user reads only /etc/group on macOS, which lacks the groups that
-// dseditgroup makes; dscl asks the directory.)
+// ensureGroup creates the local group p.Group unless the directory has it.
 func (m launchdManager) ensureGroup(p Plan, progress func(string)) error {
-	out, code, err := m.run("dscl", ".", "-read", "/Groups/"+p.Group, "PrimaryGroupID")
-	switch {
-	case err != nil:
-		return fmt.Errorf("dscl . -read /Groups/%s: %w", p.Group, err)
-	case code == 0:
+	exists, err := m.groupExists(p.Group)
+	if err != nil {
+		return fmt.Errorf("look up the group %s: %w", p.Group, err)
+	}
+	if exists {
 		progress(fmt.Sprintf("The group %s exists already.", p.Group))
 		return nil
-	case !strings.Contains(out, "eDSRecordNotFound"):
-		return fmt.Errorf("dscl . -read /Groups/%s: exit status %d: %s", p.Group, code, oneLine(out))
 	}
-	out, code, err = m.run("dseditgroup", "-o", "create", "-r", p.Group+" users", p.Group)
+	out, code, err := m.run("dseditgroup", "-o", "create", "-r", p.Group+" users", p.Group)
 	if err == nil && code != 0 {
 		err = fmt.Errorf("exit status %d: %s", code, oneLine(out))
 	}

@@ -26,7 +26,6 @@ const (
 	printNotFound    = "Bad request.\nCould not find service \"io.github.wgdesk.service\" in domain for system\n"
 	bootstrapFailure = "Bootstrap failed: 5: Input/output error\nTry re-running the command as root for richer errors.\n"
 	bootoutNoProcess = "Boot-out failed: 3: No such process\n"
-	dsclNotFound     = "<dscl_cmd> DS Error: -14136 (eDSRecordNotFound)\n"
 )
 
 // fakeLaunchd records what the manager does and answers from a script:
@@ -75,11 +74,6 @@ func (f *fakeLaunchd) run(name string, args ...string) (string, int, error) {
 		}
 		f.calls[len(f.calls)-1] += " -> " + parsePrint(p).State
 		return p, 0, nil
-	case strings.HasPrefix(line, "dscl . -read /Groups/"):
-		if f.group {
-			return "PrimaryGroupID: 501\n", 0, nil
-		}
-		return dsclNotFound, 56, nil
 	}
 	return f.out[line], f.codes[line], nil
 }
@@ -94,6 +88,10 @@ func (f *fakeLaunchd) manager(root string) launchdManager {
 				return o, nil
 			}
 			return fileOwner{UID: 0, GID: gidWheel, Mode: fs.ModeDir | 0o755}, nil
+		},
+		groupExists: func(name string) (bool, error) {
+			f.calls = append(f.calls, fmt.Sprintf("lookup group %s -> %v", name, map[bool]string{true: "found", false: "unknown"}[f.group]))
+			return f.group, nil
 		},
 		chown: func(p string, uid, gid int) error {
 			f.calls = append(f.calls, fmt.Sprintf("chown %d:%d %s", uid, gid, strings.TrimPrefix(p, root)))

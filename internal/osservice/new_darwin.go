@@ -2,9 +2,11 @@ package osservice
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -17,14 +19,15 @@ import (
 // files and socket.
 func New() (Manager, error) {
 	return launchdManager{
-		run:      runCommand,
-		sleep:    time.Sleep,
-		realPath: filepath.EvalSymlinks,
-		stat:     statOwner,
-		chown:    os.Chown,
-		dial:     dialSocket,
-		socket:   api.DefaultSocket,
-		stateDir: tunnel.DefaultStateDir,
+		run:         runCommand,
+		sleep:       time.Sleep,
+		realPath:    filepath.EvalSymlinks,
+		stat:        statOwner,
+		chown:       os.Chown,
+		groupExists: groupExists,
+		dial:        dialSocket,
+		socket:      api.DefaultSocket,
+		stateDir:    tunnel.DefaultStateDir,
 	}, nil
 }
 
@@ -51,4 +54,15 @@ func dialSocket(socket string) error {
 		return err
 	}
 	return c.Close()
+}
+
+// groupExists looks the group up through the C library (os/user calls it
+// on macOS even without cgo), which asks Open Directory.
+func groupExists(name string) (bool, error) {
+	_, err := user.LookupGroup(name)
+	var unknown user.UnknownGroupError
+	if errors.As(err, &unknown) {
+		return false, nil
+	}
+	return err == nil, err
 }
