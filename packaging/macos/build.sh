@@ -118,9 +118,20 @@ trap 'cp "$work/FyneApp.toml.orig" "$root/FyneApp.toml"' EXIT
 (cd "$work/root" && run_fyne package -os darwin -src "$root" -executable "$work/wgdesk" \
 	-name wgdesk -app-id "$app_id" -app-version "$VERSION" -icon "$root/$icon")
 cp "$work/FyneApp.toml.orig" FyneApp.toml
-plutil -replace LSMinimumSystemVersion -string "$MIN_MACOS" "$app/Contents/Info.plist"
-plutil -replace LSApplicationCategoryType -string public.app-category.utilities "$app/Contents/Info.plist"
-plutil -lint "$app/Contents/Info.plist"
+# No LSUIElement: the app has a window besides its menu-bar icon, so it
+# keeps a Dock icon and a place in Cmd-Tab while the window is open.
+# Fyne's file dialog reads files itself (it is not the system's open
+# panel), so macOS asks before the app reads Desktop, Documents or
+# Downloads, where screenshots and downloaded .conf files land: these say
+# why in that prompt.
+info=$app/Contents/Info.plist
+plutil -replace LSMinimumSystemVersion -string "$MIN_MACOS" "$info"
+plutil -replace LSApplicationCategoryType -string public.app-category.utilities "$info"
+for folder in Desktop Documents Downloads; do
+	plutil -replace "NS${folder}FolderUsageDescription" -string \
+		"wgdesk reads the tunnel file or QR code screenshot that you choose to import." "$info"
+done
+plutil -lint "$info"
 
 # 3. Signatures: the inner binary first, then the bundle that seals it.
 if [ -n "$MACOS_SIGN_APP" ]; then
