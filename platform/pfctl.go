@@ -12,9 +12,10 @@ package platform
 //     again with an `anchor "wgdesk"` line added (pfctl -f), would replace
 //     whatever the user or another program had loaded into the main
 //     ruleset since boot, and would have to be undone by loading
-//     /etc/pf.conf once more, replacing it again; Mullvad avoids it by
-//     inserting its anchor rule with the DIOCCHANGERULE ioctl, which
-//     pfctl cannot do. Before loading, `pfctl -s rules` must show the
+//     /etc/pf.conf once more, replacing it again. Mullvad's client avoids
+//     that by adding its anchor rule to the main ruleset through pf's
+//     ioctls (its pfctl crate), one rule at a time, which the pfctl tool
+//     cannot do. Before loading, `pfctl -s rules` must show the
 //     com.apple/* anchor. When the main ruleset is empty (pf.conf never
 //     loaded) we load /etc/pf.conf, the ruleset macOS itself loads at
 //     boot, and nothing needs undoing; when it has rules but not that
