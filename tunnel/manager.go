@@ -116,6 +116,10 @@ type managed struct {
 	// warnings are the subnet collisions found at import or at the last
 	// activation (collisions.go), cleared when the tunnel goes down.
 	warnings []string
+	// redacted is cfg.Redact(), made once (infoOf): cfg never changes,
+	// and redacting derives the public key, a curve25519 multiplication
+	// that made most of a 500-tunnel list's time (bench/scale.sh).
+	redacted *config.Config
 }
 
 // NewManager opens the store in opts.StateDir and lists its tunnels, all
@@ -761,11 +765,15 @@ func (m *Manager) emitLocked(kind EventKind, t *managed) {
 }
 
 // infoOf describes t for callers: the config redacted, the figures copied,
-// the options with what the kill switch does now.
+// the options with what the kill switch does now. m.mu is held.
 func (m *Manager) infoOf(t *managed) TunnelInfo {
 	info := m.statusOf(t)
 	if t.cfg != nil {
-		info.Config = t.cfg.Redact()
+		if t.redacted == nil {
+			t.redacted = t.cfg.Redact()
+		}
+		// A copy: callers may change what they get.
+		info.Config = t.redacted.Clone()
 	}
 	return info
 }
