@@ -241,6 +241,9 @@ func TestRealNetstat(t *testing.T) {
 		"issue-windscribe-desktop-app-133/quoted/netstat-nr-inet.txt":    "10.100.0.0/24 en0\n10.100.0.0/24 en1\n",
 		"issue-wireguard-wireguard-tools-8/quoted/netstat-nr-inet.txt":   "",
 		"issue-gravitational-teleport-66851/quoted/netstat-nr-inet6.txt": "fe80::/64 en0\n",
+		// IPv6 from a router's prefix delegation: the /64s on the link,
+		// not the /60 and /48 behind the router.
+		"issue-eycorsican-leaf-129/quoted/netstat-nr-inet6.txt": "240e:3b7:691:e2e0::/64 en0\nfd81:1dbd:fa00::/64 en0\n",
 	} {
 		if g, ok := got[path]; !ok || g != want {
 			t.Errorf("%s: connected subnets\n%s(found %v), want\n%s", path, g, ok, want)
