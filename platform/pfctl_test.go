@@ -373,3 +373,22 @@ func TestMacKillSwitchEndpointMoves(t *testing.T) {
 		t.Errorf("anchor after the move:\n%s", text)
 	}
 }
+
+// A pf that the user enabled stays enabled when Recover removes the kill
+// switch of a killed service.
+func TestMacKillSwitchRecoverKeepsUsersPF(t *testing.T) {
+	f := newMacFixture(t)
+	if _, err := f.mac.pfctl(context.Background(), nil, "-e"); err != nil {
+		t.Fatal(err)
+	}
+	f.initial = f.mac.state()
+	f.apply(t, macFullKillSwitch(true))
+	f.mac.removeInterface("utun5") // killed: nothing else is undone
+	if err := f.newNetwork(t).Recover(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.wantChanges(t, "- iface utun5 down mtu 1500")
+	if !f.mac.pf.enabled || f.mac.pf.count != 1 {
+		t.Errorf("after recover: %v", f.mac.pf.state())
+	}
+}
