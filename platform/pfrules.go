@@ -60,7 +60,6 @@ package platform
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -356,10 +355,4 @@ func pfAnchorText(tunnels []pfTunnel, lan []netip.Prefix) string {
 		b.WriteString("\n")
 	}
 	return b.String()
-}
-
-// equal reports whether t and o make the same rules.
-func (t pfTunnel) equal(o pfTunnel) bool {
-	return t.Interface == o.Interface && t.FullIPv4 == o.FullIPv4 && t.FullIPv6 == o.FullIPv6 &&
-		slices.Equal(t.Endpoints, o.Endpoints) && slices.Equal(t.DNS, o.DNS) && t.AllowLAN == o.AllowLAN
 }
