@@ -186,6 +186,24 @@ func TestMacKillSwitchAllowLANFollowsUplink(t *testing.T) {
 			t.Errorf("anchor allows %q:\n%s", not, text)
 		}
 	}
+	// The anchor in force, as the model decides first packets.
+	rules, err := parsePFAnchor(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		p    pfPacket
+		want string
+	}{
+		{pfPkt("out", "en0", ipProtoTCP, "192.168.1.23:50000", "192.168.1.50:631"), "pass"},
+		{pfPkt("out", "en0", ipProtoUDP, "192.168.1.23:50000", "192.168.1.1:53"), "block return"},
+		{pfPkt("out", "en0", ipProtoUDP, "192.168.1.23:50000", "198.51.100.9:51820"), "pass"},
+		{pfPkt("out", "en0", ipProtoTCP, "192.168.1.23:50000", "93.184.216.34:443"), "block return"},
+	} {
+		if got, by := decidePF(rules, c.p); got != c.want {
+			t.Errorf("%+v: %s by %q, want %s", c.p, got, by, c.want)
+		}
+	}
 	f.mutations()
 
 	// Another Wi-Fi: the engine applies again (Watch), the anchor follows.
