@@ -227,6 +227,10 @@ func TestBuildRefuses(t *testing.T) {
 		{"unknown architecture", nil, []string{"MACOS_ARCHS=arm64 ppc"}, "MACOS_ARCHS: unknown architecture ppc"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if len(tc.without) > 0 && runtime.GOOS == "darwin" {
+				// The real tool in /usr/bin stands in for the missing one.
+				t.Skip("a Mac has the Xcode tools in /usr/bin")
+			}
 			root, path := fakeMac(t, tc.without...)
 			code, out, log := runBuild(t, root, path, tc.env...)
 			if code == 0 || !strings.Contains(out, tc.want) {
