@@ -19,13 +19,15 @@ import (
 
 // launchctl's exit codes, which are the errno of launchd's answer
 // (launchctl prints them as "Boot-out failed: 3: No such process").
+// Which of the two a label launchd does not know gets depends on the
+// macOS version; both mean "not loaded". Not checked on a Mac here: the
+// macos workflow (.github/workflows/macos.yml) runs the real sequence.
 const (
-	// launchctlNoProcess (ESRCH) is what bootout of a service that is not
-	// loaded returned up to macOS 10.15.
+	// launchctlNoProcess (ESRCH, "No such process") is what bootout of a
+	// service that is not loaded returns on older systems.
 	launchctlNoProcess = 3
 	// launchctlNotFound is launchd's own "Could not find specified
-	// service", from bootout and print of a service that is not loaded
-	// since macOS 11.
+	// service", from bootout and print of a label it does not know.
 	launchctlNotFound = 113
 )
 
