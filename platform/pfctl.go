@@ -28,9 +28,12 @@ package platform
 //     program enabled therefore stays enabled after our kill switch goes.
 //     Each kill-switched tunnel holds its own reference, recorded in its
 //     journal entry, so that Recover gives back exactly the references of
-//     a killed service: XNU keeps them after the process that took them
-//     exits. The anchor is loaded first, then pf enabled: it is never
-//     enabled with a stale anchor.
+//     a killed service: as far as XNU's pf_ioctl.c shows, a reference is
+//     kernel state that does not end with the process that took it. The
+//     anchor is loaded first, then pf enabled: it is never enabled with a
+//     stale anchor. A service killed between `pfctl -E` and writing the
+//     token to the journal leaks that one reference: pf stays enabled,
+//     with an anchor that Recover has flushed (no rules, nothing blocked).
 //   - Order. The anchor goes in before the tunnel's routes and out after
 //     them (the Firewaller contract); the journal entry names the kill
 //     switch before the anchor is loaded, and its token as soon as there
