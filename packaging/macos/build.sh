@@ -74,6 +74,23 @@ if [ -z "$VERSION" ] || [ -z "$app_id" ] || [ -z "$icon" ]; then
 	exit 1
 fi
 
+# Installer's names of the processors, for Distribution.xml.
+host_archs=()
+for arch in $MACOS_ARCHS; do
+	case $arch in
+	arm64) host_archs+=(arm64) ;;
+	amd64) host_archs+=(x86_64) ;;
+	*)
+		echo "MACOS_ARCHS: unknown architecture $arch (want arm64 and/or amd64)" >&2
+		exit 1
+		;;
+	esac
+done
+if [ "${#host_archs[@]}" -eq 0 ]; then
+	echo "MACOS_ARCHS is empty (want arm64 and/or amd64)" >&2
+	exit 1
+fi
+
 run_fyne() {
 	if [ -n "${FYNE:-}" ]; then
 		command "$FYNE" "$@"
@@ -91,16 +108,7 @@ mkdir -p "$work/root"
 # 1. One binary per architecture; cgo builds the other one too (Apple's
 # clang takes -arch, which go passes).
 slices=()
-host_archs=()
 for arch in $MACOS_ARCHS; do
-	case $arch in
-	arm64) host_archs+=(arm64) ;;
-	amd64) host_archs+=(x86_64) ;;
-	*)
-		echo "MACOS_ARCHS: unknown architecture $arch (want arm64 and/or amd64)" >&2
-		exit 1
-		;;
-	esac
 	GOOS=darwin GOARCH=$arch CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$MIN_MACOS \
 		"$GO" build -trimpath -ldflags "-X main.version=$GIT_VERSION" -o "$work/wgdesk-$arch" .
 	slices+=("$work/wgdesk-$arch")

@@ -225,6 +225,7 @@ func TestBuildRefuses(t *testing.T) {
 		{"no pkgbuild", []string{"pkgbuild"}, nil, "needs the Xcode command line tools (xcode-select --install); missing: pkgbuild"},
 		{"notarising unsigned", nil, []string{"MACOS_NOTARY_PROFILE=p", "MACOS_SIGN_PKG=x"}, "Apple notarises only a signed app in a signed package"},
 		{"unknown architecture", nil, []string{"MACOS_ARCHS=arm64 ppc"}, "MACOS_ARCHS: unknown architecture ppc"},
+		{"no architecture", nil, []string{"MACOS_ARCHS= "}, "MACOS_ARCHS is empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if len(tc.without) > 0 && runtime.GOOS == "darwin" {
@@ -236,8 +237,8 @@ func TestBuildRefuses(t *testing.T) {
 			if code == 0 || !strings.Contains(out, tc.want) {
 				t.Errorf("exit %d, output %q; want a failure saying %q", code, out, tc.want)
 			}
-			if strings.Contains(log, "pkgbuild") || strings.Contains(log, "productbuild") {
-				t.Errorf("packaged anyway:\n%s", log)
+			if log != "" {
+				t.Errorf("ran commands anyway:\n%s", log)
 			}
 		})
 	}
