@@ -9,7 +9,8 @@ import (
 
 // peerCredOS asks the kernel for the peer's credentials (LOCAL_PEERCRED,
 // unix(4)); the xucred already lists the groups, the first being the
-// effective one. LOCAL_PEERPID gives the pid for the log.
+// effective one, but no more than 16 of them (completeGroups adds the
+// rest). LOCAL_PEERPID gives the pid for the log.
 func peerCredOS(c net.Conn) (Cred, error) {
 	uc, ok := c.(*net.UnixConn)
 	if !ok {
@@ -41,5 +42,5 @@ func peerCredOS(c net.Conn) (Cred, error) {
 	if n > 0 {
 		cred.GID = xu.Groups[0]
 	}
-	return cred, nil
+	return completeGroups(cred, n, userGroups), nil
 }
