@@ -335,3 +335,82 @@ func checkDistribution(t *testing.T, path, version, archs string) {
 		t.Errorf("package references %+v, want %s version %s in wgdesk-component.pkg", d.PkgRefs, id, version)
 	}
 }
+
+// build.sh with the real fyne CLI (the pinned version, which make
+// test-macos-package installs and names in WGDESK_FYNE) and stand-ins for
+// the rest: fyne takes build.sh's flags, makes the bundle around the
+// universal binary with FyneApp.toml's identity, and the tracked
+// FyneApp.toml, which fyne rewrites, is restored.
+func TestBuildWithRealFyne(t *testing.T) {
+	fyne := os.Getenv("WGDESK_FYNE")
+	if fyne == "" {
+		t.Skip("WGDESK_FYNE is not set (make test-macos-package installs the pinned fyne and sets it)")
+	}
+	root, path := fakeMac(t)
+	// fyne package wants Go code and the icon in the source tree.
+	if err := os.WriteFile(filepath.Join(root, "main.go"), []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	icon, err := os.ReadFile(filepath.Join(repoRoot(t), "assets", "wgdesk.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "assets"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "assets", "wgdesk.png"), icon, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(root, "FyneApp.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runBuild(t, root, path, "FYNE="+fyne)
+	if code != 0 {
+		t.Fatalf("build.sh exited %d:\n%s", code, out)
+	}
+	app := filepath.Join(root, "dist/macos/root/wgdesk.app/Contents")
+	exe, err := os.ReadFile(filepath.Join(app, "MacOS", "wgdesk"))
+	if err != nil || string(exe) != "universal\n" {
+		t.Errorf("the bundle's binary: %q, %v; want lipo's universal binary", exe, err)
+	}
+	if info, err := os.Stat(filepath.Join(app, "Resources", "icon.icns")); err != nil || info.Size() == 0 {
+		t.Errorf("icon: %v", err)
+	}
+	plist, err := os.ReadFile(filepath.Join(app, "Info.plist"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := plistDict(plist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]string{
+		"CFBundleIdentifier":         "io.github.wgdesk.wgdesk",
+		"CFBundleExecutable":         "wgdesk",
+		"CFBundleName":               "wgdesk",
+		"CFBundleShortVersionString": "0.1.0",
+		"CFBundlePackageType":        "APPL",
+	} {
+		if got[key] != want {
+			t.Errorf("Info.plist %s = %q, want %q", key, got[key], want)
+		}
+	}
+	// build.sh's plutil sets these two on a Mac: they must be keys fyne
+	// writes (its values are wrong for us: 10.11 and an empty category).
+	for _, key := range []string{"LSMinimumSystemVersion", "LSApplicationCategoryType"} {
+		if _, ok := got[key]; !ok {
+			t.Errorf("fyne's Info.plist has no %s", key)
+		}
+	}
+	if _, ok := got["LSUIElement"]; ok {
+		t.Error("Info.plist has LSUIElement")
+	}
+	after, err := os.ReadFile(filepath.Join(root, "FyneApp.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("FyneApp.toml changed:\n%s", golden.Diff(string(before), string(after)))
+	}
+}
