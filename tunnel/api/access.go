@@ -42,6 +42,11 @@ var ErrNoPeerCred = errors.New("peer credentials are not available on this platf
 type Access struct {
 	// Group allows its members; default "wgdesk".
 	Group string
+	// AlsoGroups allow their members as members too. Nil: this OS's
+	// default, defaultAlsoGroups (macOS: admin, so that the Mac's own
+	// user, an administrator, can use the app right after installing;
+	// standard users join Group).
+	AlsoGroups []string
 	// PeerCred learns who is at the other end of c. Nil: the OS's own
 	// (SO_PEERCRED, LOCAL_PEERCRED), or ErrNoPeerCred elsewhere.
 	PeerCred func(c net.Conn) (Cred, error)
@@ -106,6 +111,17 @@ func (a *Access) check(c net.Conn) caller {
 	}
 	if cred.GID == gid || slices.Contains(cred.Groups, gid) {
 		return caller{cred: cred, allowed: true, who: who}
+	}
+	also := a.AlsoGroups
+	if also == nil {
+		also = defaultAlsoGroups
+	}
+	for _, g := range also {
+		// A group this system lacks allows no one; the main group's
+		// verdict stands.
+		if gid, err := lookup(g); err == nil && (cred.GID == gid || slices.Contains(cred.Groups, gid)) {
+			return caller{cred: cred, allowed: true, who: who}
+		}
 	}
 	return caller{cred: cred, reason: "not root and not in group " + group}
 }
