@@ -18,7 +18,7 @@ func TestSetVerbAndKillSwitchStatus(t *testing.T) {
 	e.must("import", "--name", "home", e.writeFile("home.conf", fullConfigText("10.66.0.2/32")))
 	e.must("import", "--name", "office", e.writeFile("office.conf", testConfigText("10.66.0.3/32")))
 
-	// Linux and macOS today: the platform enforces no kill switch, and
+	// A platform that enforces no kill switch (the fake's default):
 	// status says so rather than claim it is on.
 	if out := e.must("status", "home"); !strings.Contains(out, "  kill switch: on, but not available on this system yet\n") {
 		t.Errorf("status without a firewall:\n%s", out)

@@ -34,7 +34,8 @@ type Service struct {
 	nextSub int
 	upErr   error // returned by Up when set
 	// fw is what the fake's "platform" enforces (SetFirewall); the zero
-	// value, like Linux and macOS today, enforces no kill switch.
+	// value enforces no kill switch, like a system without nftables, pf
+	// or WFP.
 	fw platform.FirewallSupport
 	// diagnoses are what Diagnose answers, by tunnel (SetDiagnosis).
 	diagnoses map[string]doctor.Report
