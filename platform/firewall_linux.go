@@ -133,7 +133,7 @@ func (n *linuxNetwork) firewallOnLocked(have *journalEntry, want *nftTunnel) err
 	if !have.Firewall {
 		have.Firewall = true // ours from the moment we ask
 		have.BootID = n.bootID
-		if err := n.journal.save(have); err != nil {
+		if err := n.writeJournalLocked(have); err != nil {
 			return fmt.Errorf("journal %s: %w", want.Interface, err)
 		}
 	}

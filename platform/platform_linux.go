@@ -1,7 +1,9 @@
 package platform
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -67,6 +69,9 @@ type linuxNetwork struct {
 	// resolvUnsaved is set while the direct mode's owner record on disk
 	// is older than the one in memory (see resolvowner_linux.go).
 	resolvUnsaved *unsavedOwner
+	// journaled is, per interface, the encoding of the entry this process
+	// last wrote to the journal (see writeJournalLocked).
+	journaled map[string][]byte
 }
 
 func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
@@ -107,6 +112,7 @@ func newLinux(opts Options, s linuxSeams) (*linuxNetwork, error) {
 		journal:   newJournal(opts.StateDir),
 		owned:     map[string]*journalEntry{},
 		wantRules: map[string][]Rule{},
+		journaled: map[string][]byte{},
 		fw:        newLinuxFirewall(s),
 	}, nil
 }
@@ -232,7 +238,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		}
 		owned, err := n.addRules(p.Rules, slices.Clone(prev.Rules), func(owned []Rule) error {
 			intent.Rules = owned
-			return n.journal.save(intent)
+			return n.writeJournalLocked(intent)
 		})
 		if err != nil {
 			return intent, fmt.Errorf("set rules for %s: %w", ifname, err)
@@ -241,7 +247,7 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 		if !p.DNS.IsZero() {
 			rec, err := n.setDNS(ctx, link, p, dnsRec, func(r *dnsRecord) error {
 				intent.DNS = r
-				return n.journal.save(intent)
+				return n.writeJournalLocked(intent)
 			})
 			if err != nil {
 				return intent, fmt.Errorf("set dns for %s: %w", ifname, err)
@@ -263,11 +269,36 @@ func (n *linuxNetwork) applyLocked(ctx context.Context, prev *journalEntry, p Pl
 // place: it names more than exists, which the next start's Recover
 // tolerates. n.mu is held.
 func (n *linuxNetwork) saveJournalLocked(e *journalEntry, undo bool) error {
-	err := n.journal.save(e)
+	err := n.writeJournalLocked(e)
 	if err == nil || !undo {
 		return err
 	}
 	n.errorf("could not update the journal of %s (%v); undoing anyway and leaving the old journal for the next start", e.Interface, err)
+	return nil
+}
+
+// writeJournalLocked writes e to the journal unless the file already
+// holds exactly e because this process wrote it last. Each write costs
+// two fsyncs (the file and its directory), 1 to 10 ms each on a busy
+// disk, and an up wrote the same entry twice: the intent before the
+// changes and, after them, what they left, which is the same unless a
+// change failed. The journal is the service's own, so nothing else
+// changes it behind our back; a failed write forgets what is on disk.
+// n.mu is held.
+func (n *linuxNetwork) writeJournalLocked(e *journalEntry) error {
+	data, err := json.Marshal(e)
+	if err == nil && !e.isEmpty() && bytes.Equal(n.journaled[e.Interface], data) {
+		return nil
+	}
+	if err := n.journal.save(e); err != nil {
+		delete(n.journaled, e.Interface)
+		return err
+	}
+	if data == nil || e.isEmpty() {
+		delete(n.journaled, e.Interface)
+	} else {
+		n.journaled[e.Interface] = data
+	}
 	return nil
 }
 
