@@ -287,7 +287,8 @@ BENCH_PROFILE ?=
 BENCH_DEBS    := wireguard-go wireguard-tools iproute2 iputils-ping iperf3 jq procps
 BENCH_BIN     := bench/.cache/bin
 # The wireguard-go our go.mod pins, built from the module proxy into the
-# gitignored cache: the same engine as ours without our layers.
+# gitignored cache: the same engine as ours without our layers, and the
+# server of every tunnel figure (a fast peer, issue 15).
 BENCH_WG_VERSION = $(shell awk '$$1 == "golang.zx2c4.com/wireguard" {print $$2}' go.mod)
 
 .PHONY: bench
