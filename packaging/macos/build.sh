@@ -4,14 +4,17 @@
 #
 #   1. the program (app, command line and service in one binary, cgo for
 #      Fyne) for each of MACOS_ARCHS, joined by lipo into one universal
-#      binary;
-#   2. fyne package -os darwin wraps it into wgdesk.app with FyneApp.toml's
-#      name, ID, version and icon; plutil raises LSMinimumSystemVersion to
-#      what Go needs and sets the category;
+#      binary; and the same program without cgo, wgdesk-service, for the
+#      launch daemon (the Makefile's build target says why);
+#   2. fyne package -os darwin wraps the first into wgdesk.app with
+#      FyneApp.toml's name, ID, version and icon; wgdesk-service goes beside
+#      it in Contents/MacOS; plutil raises LSMinimumSystemVersion to what
+#      Go needs and sets the category;
 #   3. codesign: with MACOS_SIGN_APP (a "Developer ID Application: ..."
-#      identity) the binary and then the bundle, hardened runtime and a
-#      secure timestamp, as notarisation requires; without it an ad-hoc
-#      signature, so the bundle's Info.plist and binary are sealed together;
+#      identity) wgdesk-service, the app's binary and then the bundle,
+#      hardened runtime and a secure timestamp, as notarisation requires;
+#      without it ad-hoc signatures, so the bundle's Info.plist and
+#      binaries are sealed together;
 #   4. pkgbuild: a component package that puts wgdesk.app in /Applications
 #      (not relocatable, so the postinstall always finds it there), with
 #      scripts/preinstall and scripts/postinstall;
@@ -33,6 +36,10 @@ FYNE_TOOL=fyne.io/tools/cmd/fyne@v1.7.2
 # Go 1.26 runs on macOS 12 and later.
 MIN_MACOS=12.0
 PKG_ID=io.github.wgdesk.wgdesk.pkg
+# wgdesk-service's code signing identifier: the launch daemon's label
+# (internal/osservice's LaunchdLabel). A tool has no Info.plist to take one
+# from, and codesign would use the file name.
+SERVICE_ID=io.github.wgdesk.service
 
 if [ "$(uname -s)" != Darwin ]; then
 	echo "make macos needs a Mac with the Xcode command line tools (xcode-select --install): fyne package, codesign, pkgbuild and productbuild exist only on macOS. On Linux, make cross checks the macOS build of everything but the app." >&2
@@ -106,17 +113,26 @@ rm -rf "$work" "$pkg"
 mkdir -p "$work/root"
 
 # 1. One binary per architecture; cgo builds the other one too (Apple's
-# clang takes -arch, which go passes).
+# clang takes -arch, which go passes). Then the service's binary: the same
+# main package without cgo, so the root daemon neither links AppKit and
+# OpenGL nor runs Fyne's package initialisers (no C compiler runs for it,
+# so MACOSX_DEPLOYMENT_TARGET means nothing to it).
 slices=()
+service_slices=()
 for arch in $MACOS_ARCHS; do
 	GOOS=darwin GOARCH=$arch CGO_ENABLED=1 MACOSX_DEPLOYMENT_TARGET=$MIN_MACOS \
 		"$GO" build -trimpath -ldflags "-X main.version=$GIT_VERSION" -o "$work/wgdesk-$arch" .
 	slices+=("$work/wgdesk-$arch")
+	GOOS=darwin GOARCH=$arch CGO_ENABLED=0 \
+		"$GO" build -trimpath -ldflags "-X main.version=$GIT_VERSION" -o "$work/wgdesk-service-$arch" .
+	service_slices+=("$work/wgdesk-service-$arch")
 done
 if [ "${#slices[@]}" -gt 1 ]; then
 	lipo -create -output "$work/wgdesk" "${slices[@]}"
+	lipo -create -output "$work/wgdesk-service" "${service_slices[@]}"
 else
 	cp "${slices[0]}" "$work/wgdesk"
+	cp "${service_slices[0]}" "$work/wgdesk-service"
 fi
 
 # 2. The bundle. fyne package counts FyneApp.toml's Build up by one after
@@ -126,6 +142,14 @@ trap 'cp "$work/FyneApp.toml.orig" "$root/FyneApp.toml"' EXIT
 (cd "$work/root" && run_fyne package -os darwin -src "$root" -executable "$work/wgdesk" \
 	-name wgdesk -app-id "$app_id" -app-version "$VERSION" -icon "$root/$icon")
 cp "$work/FyneApp.toml.orig" FyneApp.toml
+# The daemon's binary goes beside the app's, in Contents/MacOS, which
+# Apple's "Placing Content in a Bundle" names for the main executable and
+# helper tools (Contents/Helpers is the other place it allows). Beside it,
+# the app finds it next to its own executable (internal/macprompt's
+# ServiceExe) and the Installer scripts next to wgdesk; inside the bundle,
+# the bundle's signature seals it, so it cannot be swapped unnoticed.
+cp "$work/wgdesk-service" "$app/Contents/MacOS/wgdesk-service"
+chmod 0755 "$app/Contents/MacOS/wgdesk-service"
 # No LSUIElement: the app has a window besides its menu-bar icon, so it
 # keeps a Dock icon and a place in Cmd-Tab while the window is open.
 # Fyne's file dialog reads files itself (it is not the system's open
@@ -141,11 +165,16 @@ for folder in Desktop Documents Downloads; do
 done
 plutil -lint "$info"
 
-# 3. Signatures: the inner binary first, then the bundle that seals it.
+# 3. Signatures: the inner binaries first, then the bundle that seals them.
+# codesign signs the bundle's main executable along with the bundle, but
+# other code in it must be signed already (--deep would do it, and Apple
+# advises against it), so wgdesk-service is signed first in either case.
 if [ -n "$MACOS_SIGN_APP" ]; then
+	codesign --force --options runtime --timestamp --identifier "$SERVICE_ID" --sign "$MACOS_SIGN_APP" "$app/Contents/MacOS/wgdesk-service"
 	codesign --force --options runtime --timestamp --sign "$MACOS_SIGN_APP" "$app/Contents/MacOS/wgdesk"
 	codesign --force --options runtime --timestamp --sign "$MACOS_SIGN_APP" "$app"
 else
+	codesign --force --identifier "$SERVICE_ID" --sign - "$app/Contents/MacOS/wgdesk-service"
 	codesign --force --sign - "$app"
 fi
 codesign --verify --strict --verbose=2 "$app"

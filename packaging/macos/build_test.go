@@ -31,7 +31,9 @@ func repoRoot(t *testing.T) string {
 
 // The stand-ins for the Mac's tools. Each appends its command line to
 // $FAKE_LOG (arguments with spaces in single quotes) and does the least
-// the next step needs: a file where the real tool writes one.
+// the next step needs: a file where the real tool writes one, which names
+// the tool and the file it was written as, so a test can tell which binary
+// ended up where.
 const fakeCommon = `#!/bin/sh
 name=$(basename "$0")
 log() {
@@ -74,7 +76,7 @@ build)
 	log "GOOS=$GOOS GOARCH=$GOARCH CGO_ENABLED=$CGO_ENABLED MACOSX_DEPLOYMENT_TARGET=$MACOSX_DEPLOYMENT_TARGET" "$@"
 	out=""; prev=""
 	for a in "$@"; do [ "$prev" = -o ] && out=$a; prev=$a; done
-	echo "stand-in binary" >"$out" ;;
+	echo "go build $(basename "$out")" >"$out" && chmod 755 "$out" ;;
 run)
 	log "(in $PWD)" "$@"
 	shift 3
@@ -85,7 +87,7 @@ esac`,
 shift 3
 fyne_package "$@"`,
 	"lipo": `log "" "$@"
-[ "$1" = -create ] && echo universal >"$3"`,
+[ "$1" = -create ] && echo "lipo $(basename "$3")" >"$3" && chmod 755 "$3"`,
 	"plutil":       `log "" "$@"`,
 	"codesign":     `log "" "$@"`,
 	"xcrun":        `log "" "$@"`,
@@ -183,6 +185,37 @@ func TestBuildUnsigned(t *testing.T) {
 		t.Errorf("FyneApp.toml changed by make macos:\n%s", golden.Diff(string(before), string(after)))
 	}
 	checkDistribution(t, filepath.Join(root, "dist/macos/Distribution.xml"), "0.1.0", "arm64,x86_64")
+	checkBundleBinaries(t, root, "lipo wgdesk\n", "lipo wgdesk-service\n")
+}
+
+// checkBundleBinaries checks what the bundle's Contents/MacOS holds: the
+// app's binary and the service's, each the file the stand-ins made for it
+// (which names the tool and its output), executable, and nothing else.
+func checkBundleBinaries(t *testing.T, root, app, service string) {
+	t.Helper()
+	dir := filepath.Join(root, "dist/macos/root/wgdesk.app/Contents/MacOS")
+	want := map[string]string{"wgdesk": app, "wgdesk-service": service}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != len(want) {
+		t.Errorf("Contents/MacOS holds %v, want only wgdesk and wgdesk-service", entries)
+	}
+	for name, content := range want {
+		path := filepath.Join(dir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Error(err)
+			continue
+		}
+		if string(data) != content {
+			t.Errorf("Contents/MacOS/%s is %q, want %q", name, data, content)
+		}
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm()&0o111 != 0o111 {
+			t.Errorf("Contents/MacOS/%s: %v, %v; want executable by all", name, info.Mode(), err)
+		}
+	}
 }
 
 func TestBuildSignedAndNotarised(t *testing.T) {
@@ -195,6 +228,7 @@ func TestBuildSignedAndNotarised(t *testing.T) {
 		t.Fatalf("build.sh exited %d:\n%s", code, out)
 	}
 	golden.Check(t, "testdata/signed.golden", log, *update)
+	checkBundleBinaries(t, root, "lipo wgdesk\n", "lipo wgdesk-service\n")
 }
 
 // An explicit fyne, one architecture (no lipo) and another version.
@@ -205,9 +239,12 @@ func TestBuildOneArchitecture(t *testing.T) {
 		t.Fatalf("build.sh exited %d:\n%s", code, out)
 	}
 	if strings.Contains(log, "lipo") || !strings.Contains(log, "fyne package -os darwin") ||
-		!strings.Contains(log, "-X main.version=2.3.4") || strings.Contains(log, "GOARCH=amd64") {
+		!strings.Contains(log, "-X main.version=2.3.4") || strings.Contains(log, "GOARCH=amd64") ||
+		!strings.Contains(log, "GOARCH=arm64 CGO_ENABLED=0 MACOSX_DEPLOYMENT_TARGET= go build") {
 		t.Errorf("commands:\n%s", log)
 	}
+	// Without lipo, each bundle binary is its one slice.
+	checkBundleBinaries(t, root, "go build wgdesk-arm64\n", "go build wgdesk-service-arm64\n")
 	if _, err := os.Stat(filepath.Join(root, "dist/wgdesk-2.3.4.pkg")); err != nil {
 		t.Errorf("no package: %v", err)
 	}
@@ -370,10 +407,9 @@ func TestBuildWithRealFyne(t *testing.T) {
 		t.Fatalf("build.sh exited %d:\n%s", code, out)
 	}
 	app := filepath.Join(root, "dist/macos/root/wgdesk.app/Contents")
-	exe, err := os.ReadFile(filepath.Join(app, "MacOS", "wgdesk"))
-	if err != nil || string(exe) != "universal\n" {
-		t.Errorf("the bundle's binary: %q, %v; want lipo's universal binary", exe, err)
-	}
+	// fyne copies lipo's universal binary in; wgdesk-service, added
+	// after fyne ran, is not lost to it.
+	checkBundleBinaries(t, root, "lipo wgdesk\n", "lipo wgdesk-service\n")
 	if info, err := os.Stat(filepath.Join(app, "Resources", "icon.icns")); err != nil || info.Size() == 0 {
 		t.Errorf("icon: %v", err)
 	}
