@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -52,21 +53,22 @@ func TestScriptsAreScripts(t *testing.T) {
 }
 
 // installVolume makes a target volume for the Installer scripts: with an
-// installed wgdesk.app whose stand-in binary logs its arguments and exits
-// with exeStatus (none when exeStatus < 0), and a launchd plist when
+// installed wgdesk.app whose Contents/MacOS holds a stand-in for each
+// binary in exes (wgdesk, wgdesk-service), which logs its name and
+// arguments and exits with the status given, and a launchd plist when
 // plist is set. It returns the volume, a PATH with a stand-in launchctl
 // and the log file.
-func installVolume(t *testing.T, exeStatus int, plist bool) (volume, path, logFile string) {
+func installVolume(t *testing.T, exes map[string]int, plist bool) (volume, path, logFile string) {
 	t.Helper()
 	volume = t.TempDir()
 	logFile = filepath.Join(t.TempDir(), "commands.log")
-	if exeStatus >= 0 {
-		macOS := filepath.Join(volume, "Applications/wgdesk.app/Contents/MacOS")
+	macOS := filepath.Join(volume, "Applications/wgdesk.app/Contents/MacOS")
+	for name, status := range exes {
 		if err := os.MkdirAll(macOS, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		exe := "#!/bin/sh\necho \"wgdesk $*\" >>\"$FAKE_LOG\"\nexit " + string(rune('0'+exeStatus)) + "\n"
-		if err := os.WriteFile(filepath.Join(macOS, "wgdesk"), []byte(exe), 0o755); err != nil {
+		exe := fmt.Sprintf("#!/bin/sh\necho \"$(basename \"$0\") $*\" >>\"$FAKE_LOG\"\nexit %d\n", status)
+		if err := os.WriteFile(filepath.Join(macOS, name), []byte(exe), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -106,34 +108,48 @@ func runInstallerScript(t *testing.T, script, volume, path, logFile string) (cod
 	return code, string(out), string(data)
 }
 
+// postinstall installs the daemon through the bundle's pure-Go
+// wgdesk-service, so that the plist runs it and not the app's binary.
 func TestPostinstallInstallsTheService(t *testing.T) {
-	volume, path, logFile := installVolume(t, 0, false)
+	volume, path, logFile := installVolume(t, map[string]int{"wgdesk": 0, "wgdesk-service": 0}, false)
 	code, out, log := runInstallerScript(t, "scripts/postinstall", volume, path, logFile)
-	if code != 0 || log != "wgdesk service install\n" {
-		t.Errorf("exit %d, commands %q, output %q; want wgdesk service install", code, log, out)
+	if code != 0 || log != "wgdesk-service service install\n" {
+		t.Errorf("exit %d, commands %q, output %q; want wgdesk-service service install", code, log, out)
 	}
 	// A service that does not start fails the installation.
-	volume, path, logFile = installVolume(t, 1, false)
-	if code, _, _ := runInstallerScript(t, "scripts/postinstall", volume, path, logFile); code == 0 {
-		t.Error("postinstall succeeded although service install failed")
+	volume, path, logFile = installVolume(t, map[string]int{"wgdesk": 0, "wgdesk-service": 1}, false)
+	if code, _, log := runInstallerScript(t, "scripts/postinstall", volume, path, logFile); code == 0 || log != "wgdesk-service service install\n" {
+		t.Errorf("exit %d, commands %q; want a failure after wgdesk-service service install", code, log)
+	}
+	// The package always carries wgdesk-service: without it, postinstall
+	// fails rather than make the app's binary the root daemon.
+	volume, path, logFile = installVolume(t, map[string]int{"wgdesk": 0}, false)
+	if code, _, log := runInstallerScript(t, "scripts/postinstall", volume, path, logFile); code == 0 || log != "" {
+		t.Errorf("exit %d, commands %q; want a failure that runs nothing", code, log)
 	}
 }
 
 func TestPreinstallBootsOutAnOlderService(t *testing.T) {
+	both := map[string]int{"wgdesk": 0, "wgdesk-service": 0}
+	// An app from before the bundle had wgdesk-service.
+	old := map[string]int{"wgdesk": 0}
+	const bootout = "launchctl bootout system/io.github.wgdesk.service\n"
 	for _, tc := range []struct {
-		name      string
-		exeStatus int
-		plist     bool
-		want      string
+		name  string
+		exes  map[string]int
+		plist bool
+		want  string
 	}{
-		{"nothing installed", -1, false, ""},
-		{"an app without a service", 0, false, ""},
-		{"an installed service", 0, true, "wgdesk service uninstall\n"},
-		{"an uninstall that fails", 1, true, "wgdesk service uninstall\nlaunchctl bootout system/io.github.wgdesk.service\n"},
-		{"a service whose app is gone", -1, true, "launchctl bootout system/io.github.wgdesk.service\n"},
+		{"nothing installed", nil, false, ""},
+		{"an app without a service", both, false, ""},
+		{"an installed service", both, true, "wgdesk-service service uninstall\n"},
+		{"a service of an app without wgdesk-service", old, true, "wgdesk service uninstall\n"},
+		{"an uninstall that fails", map[string]int{"wgdesk": 0, "wgdesk-service": 1}, true, "wgdesk-service service uninstall\n" + bootout},
+		{"an older app's uninstall that fails", map[string]int{"wgdesk": 1}, true, "wgdesk service uninstall\n" + bootout},
+		{"a service whose app is gone", nil, true, bootout},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			volume, path, logFile := installVolume(t, tc.exeStatus, tc.plist)
+			volume, path, logFile := installVolume(t, tc.exes, tc.plist)
 			code, out, log := runInstallerScript(t, "scripts/preinstall", volume, path, logFile)
 			if code != 0 || log != tc.want {
 				t.Errorf("exit %d, commands %q (output %q); want exit 0 and %q", code, log, out, tc.want)
