@@ -10,9 +10,11 @@ import (
 )
 
 // promptInstaller installs the launch daemon through macOS's administrator
-// prompt: the app runs as the user, and `wgdesk service install` needs
-// root. internal/macprompt builds the osascript command and is tested on
-// any OS; this file only wires it.
+// prompt: the app runs as the user, and `service install` needs root.
+// internal/macprompt builds the osascript command, and runs it with the
+// bundle's pure-Go wgdesk-service beside this executable (ServiceExe), so
+// the daemon is that binary, as after the .pkg's postinstall; it is tested
+// on any OS, and this file only wires it.
 func promptInstaller() ServiceInstaller {
 	m, err := osservice.New()
 	if err != nil {

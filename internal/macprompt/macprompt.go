@@ -1,7 +1,8 @@
 // Package macprompt runs a command as root on macOS after the system's
 // administrator prompt, as simple Mac apps do: osascript's `do shell
 // script … with administrator privileges`. The app uses it to install the
-// tunnel service (`wgdesk service install`) when none is installed.
+// tunnel service (`wgdesk-service service install`, the bundle's pure-Go
+// binary; see ServiceExe) when none is installed.
 //
 // The command passes through two languages: the shell that `do shell
 // script` starts (/bin/sh) and the AppleScript string literal that holds
@@ -13,7 +14,9 @@ package macprompt
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"unicode"
 
@@ -103,10 +106,31 @@ func Result(stderr string, code int) error {
 	return errors.New(text)
 }
 
+// ServiceBinary is the file name of the service's binary in wgdesk.app's
+// Contents/MacOS, beside the app's own: the same program built without
+// cgo (packaging/macos/build.sh), so the root daemon neither links AppKit
+// and OpenGL nor runs the GUI toolkit's initialisers.
+const ServiceBinary = "wgdesk-service"
+
+// ServiceExe returns the program that should register itself as the
+// service for the app whose executable is exe: ServiceBinary in exe's
+// folder when that is an executable file, as in the bundle build.sh
+// makes, and exe itself otherwise (a bare `go build`, an older bundle).
+// `service install` registers the program that runs it, so this choice is
+// what the launchd plist runs.
+func ServiceExe(exe string) string {
+	sibling := filepath.Join(filepath.Dir(exe), ServiceBinary)
+	if info, err := os.Stat(sibling); err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0 {
+		return sibling
+	}
+	return exe
+}
+
 // Installer installs the tunnel service from the app through the
 // administrator prompt: it runs `EXE service install` as root.
 type Installer struct {
-	// Exe is this program, which registers itself as the service.
+	// Exe is the program that registers itself as the service: the
+	// bundle's wgdesk-service (ServiceExe).
 	Exe string
 	// Status is the service manager's answer; the app offers to install
 	// only when it says NotInstalled.
@@ -119,9 +143,10 @@ type Installer struct {
 // Prompt is what the administrator dialog says above the password field.
 const Prompt = "wgdesk wants to install its tunnel service, which brings WireGuard tunnels up and down."
 
-// New returns the Installer for exe with the real osascript.
-func New(exe string, status func() (osservice.State, error)) Installer {
-	return Installer{Exe: exe, Status: status, Run: runCommand}
+// New returns the Installer for the app whose executable is appExe, with
+// the real osascript: it installs ServiceExe(appExe).
+func New(appExe string, status func() (osservice.State, error)) Installer {
+	return Installer{Exe: ServiceExe(appExe), Status: status, Run: runCommand}
 }
 
 // Offer reports whether the service is not installed. No privilege is

@@ -3,7 +3,9 @@ package macprompt
 import (
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -173,5 +175,78 @@ func TestInstaller(t *testing.T) {
 	}
 	if err := in.Install(nil); !errors.Is(err, ErrCanceled) {
 		t.Errorf("canceled: %v", err)
+	}
+}
+
+// writeFile writes a file of mode perm at dir/name and returns its path.
+func writeFile(t *testing.T, dir, name string, perm os.FileMode) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"), perm); err != nil {
+		t.Fatal(err)
+	}
+	// WriteFile's mode passes through the umask.
+	if err := os.Chmod(path, perm); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The app installs the service through the wgdesk-service beside its own
+// executable when the bundle has one, and through itself otherwise.
+func TestServiceExe(t *testing.T) {
+	// A bundle as build.sh makes it, in a folder with a space.
+	bundle := filepath.Join(t.TempDir(), "wg desk.app", "Contents", "MacOS")
+	if err := os.MkdirAll(bundle, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app := writeFile(t, bundle, "wgdesk", 0o755)
+	service := writeFile(t, bundle, "wgdesk-service", 0o755)
+	if got := ServiceExe(app); got != service {
+		t.Errorf("ServiceExe(%q) = %q, want %q", app, got, service)
+	}
+
+	// No sibling, a sibling that is not executable, or a folder of that
+	// name: the app's own executable.
+	bare := t.TempDir()
+	exe := writeFile(t, bare, "wgdesk", 0o755)
+	if got := ServiceExe(exe); got != exe {
+		t.Errorf("without a sibling: ServiceExe(%q) = %q", exe, got)
+	}
+	writeFile(t, bare, "wgdesk-service", 0o644)
+	if got := ServiceExe(exe); got != exe {
+		t.Errorf("with a sibling that is not executable: ServiceExe(%q) = %q", exe, got)
+	}
+	dir := t.TempDir()
+	exe = writeFile(t, dir, "wgdesk", 0o755)
+	if err := os.Mkdir(filepath.Join(dir, "wgdesk-service"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := ServiceExe(exe); got != exe {
+		t.Errorf("with a folder named wgdesk-service: ServiceExe(%q) = %q", exe, got)
+	}
+}
+
+// New, given the app's executable, installs the sibling wgdesk-service:
+// the administrator prompt runs `wgdesk-service service install`, so the
+// launchd plist runs the pure-Go binary.
+func TestNewInstallsTheServiceBinary(t *testing.T) {
+	bundle := filepath.Join(t.TempDir(), "wgdesk.app", "Contents", "MacOS")
+	if err := os.MkdirAll(bundle, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	app := writeFile(t, bundle, "wgdesk", 0o755)
+	service := writeFile(t, bundle, "wgdesk-service", 0o755)
+	in := New(app, func() (osservice.State, error) { return osservice.NotInstalled, nil })
+	var ran [][]string
+	in.Run = func(argv []string) (string, string, int, error) {
+		ran = append(ran, argv)
+		return "", "", 0, nil
+	}
+	if err := in.Install(nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(ran) != 1 || !strings.HasPrefix(ran[0][2], `do shell script "'`+service+`' 'service' 'install'"`) {
+		t.Errorf("ran %q, want %s service install", ran, service)
 	}
 }
