@@ -113,8 +113,9 @@ test-windows-package:
 # make macos [MACOS_SIGN_APP=...] [MACOS_SIGN_PKG=...] [MACOS_NOTARY_PROFILE=...]:
 # on a Mac with Go and the Xcode command line tools (xcode-select
 # --install), dist/wgdesk-VERSION.pkg: a universal (arm64 and amd64)
-# wgdesk.app made by fyne package, installed into /Applications, whose
-# postinstall runs `wgdesk service install` (the launchd daemon). Signed
+# wgdesk.app made by fyne package, with the pure-Go wgdesk-service beside
+# the app's binary, installed into /Applications, whose postinstall runs
+# `wgdesk-service service install` (the launchd daemon runs it). Signed
 # with the Developer ID Application and Installer identities and notarised
 # with a notarytool keychain profile when those are set
 # (packaging/macos/build.sh says how). On Linux it stops with a sentence.
