@@ -91,7 +91,7 @@ func serviceInstall(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wgdesk service install: find this program's path: %v\n", err)
 		return exitFail
 	}
-	p := osservice.NewPlan(exe)
+	p := osservice.NewPlan(serviceExe(exe))
 	p.AnyPath = *anyPath
 	err = m.Install(p, func(step string) { fmt.Fprintln(stdout, step) })
 	if errors.Is(err, osservice.ErrUntrustedPath) {
@@ -106,7 +106,7 @@ func serviceInstall(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "\nThe wgdesk service runs %s and starts with the system.\n"+
 		"To let a user bring tunnels up and down, add them to the group %s as an administrator:\n"+
 		"    %s\n"+
-		"(that adds you; put another user's name in its place), then they %s\n", strings.Join(append([]string{shellWord(exe)}, p.Args...), " "), p.Group, h.AddUser, h.Relogin+".")
+		"(that adds you; put another user's name in its place), then they %s\n", strings.Join(append([]string{shellWord(p.Exe)}, p.Args...), " "), p.Group, h.AddUser, h.Relogin+".")
 	return exitOK
 }
 
