@@ -440,7 +440,7 @@ func (f *fakeMac) showRoute(asked string, p netip.Prefix, r fakeMacRoute) string
 		mtu = i.mtu
 	}
 	fmt.Fprintf(&b, " recvpipe  sendpipe  ssthresh  rtt,msec    rttvar  hopcount      mtu     expire\n")
-	fmt.Fprintf(&b, "       0         0         0         0         0         0 %8d         0\n", mtu)
+	fmt.Fprintf(&b, "       0         0         0         0         0         0%10d         0\n", mtu)
 	return b.String()
 }
 
