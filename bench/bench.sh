@@ -566,7 +566,7 @@ gui_start() {
 # row ends the bench.
 gui_start_checked() {
 	local run=$1 mark
-	mark=$(wc -l <"$TMP/wgdesk-gui.log" 2>/dev/null || echo 0)
+	mark=$(wc -l 2>/dev/null <"$TMP/wgdesk-gui.log" || echo 0)
 	gui_start "$run" && return 0
 	R[wgdesk.gui_start_crashes]=$((${R[wgdesk.gui_start_crashes]:-0} + 1))
 	log "desktop app: start $run exited before showing a window: $(tail -n +"$((mark + 1))" "$TMP/wgdesk-gui.log" |
@@ -577,16 +577,17 @@ gui_start_checked() {
 
 # gui_idle_figures records the memory of the GUI program pid and, over
 # IDLE_SECONDS of idling, its CPU and its context switches per second (all
-# threads), as figures of client c.
+# threads), as figures of client c named $3_* (default gui_*: window
+# shown; gui_hidden_*: hidden to the tray).
 gui_idle_figures() {
-	local c=$1 pid=$2 t0 t1 s0 s1
-	R[$c.gui_rss_mb]=$(status_mb "$pid" VmRSS)
-	R[$c.gui_rss_anon_mb]=$(status_mb "$pid" RssAnon)
+	local c=$1 pid=$2 k=${3:-gui} t0 t1 s0 s1
+	R[$c.${k}_rss_mb]=$(status_mb "$pid" VmRSS)
+	R[$c.${k}_rss_anon_mb]=$(status_mb "$pid" RssAnon)
 	t0=$(cpu_ticks "$pid") s0=$(ctx_switches "$pid")
 	sleep "$IDLE_SECONDS"
 	t1=$(cpu_ticks "$pid") s1=$(ctx_switches "$pid")
-	R[$c.gui_idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
-	R[$c.gui_wakeups_per_s]=$(calc "($s1 - $s0) / $IDLE_SECONDS")
+	R[$c.${k}_idle_cpu_pct]=$(calc "100 * ($t1 - $t0) / $HZ / $IDLE_SECONDS")
+	R[$c.${k}_wakeups_per_s]=$(calc "($s1 - $s0) / $IDLE_SECONDS")
 }
 
 # ctx_switches prints the context switches of all live threads of a
@@ -617,6 +618,85 @@ measure_fyneref() {
 	gui_idle_figures fyneref "$GUI_PID"
 	log "minimal Fyne window: RSS ${R[fyneref.gui_rss_mb]} MB, idle CPU ${R[fyneref.gui_idle_cpu_pct]}%, ${R[fyneref.gui_wakeups_per_s]} context switches/s"
 	gui_stop
+}
+
+# measure_fyneref_hidden is measure_fyneref with the window made but never
+# shown (fyneref --hidden), the reference of the app hidden to the tray:
+# Fyne's event loop runs as it does for the app.
+measure_fyneref_hidden() {
+	[ -x "$FYNEREF" ] || return 0
+	: >"$TMP/fyneref-hidden.log"
+	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+		"$FYNEREF" --hidden >>"$TMP/fyneref-hidden.log" 2>&1 &
+	GUI_PID=$!
+	wait_until "the minimal Fyne program's event loop" 300 grep -qx started "$TMP/fyneref-hidden.log"
+	sleep 3
+	gui_idle_figures fyneref "$GUI_PID" gui_hidden
+	log "minimal Fyne window, hidden: RSS ${R[fyneref.gui_hidden_rss_mb]} MB, idle CPU ${R[fyneref.gui_hidden_idle_cpu_pct]}%, ${R[fyneref.gui_hidden_wakeups_per_s]} context switches/s"
+	gui_stop
+}
+
+# tray_start starts `probe tray`: a private session bus with a stand-in
+# tray host on it (bench/probe/tray.go), and sets TRAY_BUS to its address.
+# Without a tray, wgdesk --hidden shows its window.
+TRAY_PID=
+TRAY_BUS=
+tray_start() {
+	mkdir -p "$TMP/tray"
+	"$PROBE" tray "$TMP/tray" >"$TMP/tray.log" 2>&1 &
+	TRAY_PID=$!
+	PIDS+=("$TRAY_PID")
+	wait_until "the stand-in tray" 100 grep -qx watching "$TMP/tray.log"
+	TRAY_BUS=$(awk '$1 == "bus" { print $2; exit }' "$TMP/tray.log")
+}
+tray_stop() {
+	[ -n "$TRAY_PID" ] || return 0
+	kill -TERM "$TRAY_PID" 2>/dev/null
+	wait "$TRAY_PID" 2>/dev/null || true
+	TRAY_PID=
+}
+
+# tray_icon_changes counts the icon changes the tray has seen.
+tray_icon_changes() { grep -c ' NewIcon$' "$TMP/tray.log" || true; }
+
+# measure_gui_hidden measures the app started as at login (--hidden) with
+# a tray, the tunnel up: once its tray icon is registered and has changed
+# to "connected" (the app has the service's snapshot), its memory, idle
+# CPU and context switches, as gui_hidden_*. Its window must stay
+# unmapped. With BENCH_PROFILE=1, perf then profiles it for
+# IDLE_SECONDS more (profile.gui_hidden in the report).
+measure_gui_hidden() {
+	local icons
+	tray_start
+	icons=$(tray_icon_changes)
+	mkdir -p "$TMP/gui-run-hidden"
+	chmod 700 "$TMP/gui-run-hidden"
+	env -i "PATH=$PATH" "HOME=$TMP/gui-home" "XDG_RUNTIME_DIR=$TMP/gui-run-hidden" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+		"DBUS_SESSION_BUS_ADDRESS=$TRAY_BUS" "$WGDESK" --hidden --socket "$WGDESK_SOCK" >>"$TMP/wgdesk-gui.log" 2>&1 &
+	GUI_PID=$!
+	wait_until "the app's tray icon" 300 grep -q '^item ' "$TMP/tray.log"
+	wait_until "the tray icon to show the active tunnel" 300 test "$(tray_icon_changes)" -gt "$icons"
+	sleep 3
+	! gui_window_mapped wgdesk || die "wgdesk --hidden with a tray showed its window: $(tail -5 "$TMP/wgdesk-gui.log")"
+	gui_idle_figures wgdesk "$GUI_PID" gui_hidden
+	log "desktop app, hidden to the tray: RSS ${R[wgdesk.gui_hidden_rss_mb]} MB (anon ${R[wgdesk.gui_hidden_rss_anon_mb]}), idle CPU ${R[wgdesk.gui_hidden_idle_cpu_pct]}%, ${R[wgdesk.gui_hidden_wakeups_per_s]} context switches/s"
+	[ -z "$BENCH_PROFILE" ] || profile_gui gui_hidden "$GUI_PID"
+	gui_stop
+	tray_stop
+}
+
+# profile_gui records where the idle GUI program pid spends its CPU over
+# IDLE_SECONDS with perf (self time by symbol) into profile.$1, for the
+# report.
+profile_gui() {
+	local name=$1 pid=$2
+	command -v perf >/dev/null || {
+		log "BENCH_PROFILE: perf is missing (apt-get install linux-perf); no GUI profile"
+		return
+	}
+	perf record -F 499 -g -o "$TMP/perf.$name" -p "$pid" -- sleep "$IDLE_SECONDS" >/dev/null 2>&1 || true
+	{ perf report -i "$TMP/perf.$name" --stdio --no-children --sort dso,symbol -g none --percent-limit 1.5 2>/dev/null || true; } |
+		grep -v '^#' | grep '%' | sed 's/[ -]*$//' | head -20 >"$TMP/profile.$name" || true
 }
 
 gui_stop() {
@@ -663,9 +743,12 @@ measure_gui() {
 	sleep 3
 	gui_idle_figures wgdesk "$GUI_PID"
 	log "desktop app: RSS ${R[wgdesk.gui_rss_mb]} MB (anon ${R[wgdesk.gui_rss_anon_mb]}), idle CPU ${R[wgdesk.gui_idle_cpu_pct]}%, ${R[wgdesk.gui_wakeups_per_s]} context switches/s"
+	[ -z "$BENCH_PROFILE" ] || profile_gui gui_shown "$GUI_PID"
 	gui_stop
+	measure_gui_hidden
 
 	measure_fyneref
+	measure_fyneref_hidden
 	kill "$XVFB_PID" 2>/dev/null
 	wait "$XVFB_PID" 2>/dev/null || true
 	XVFB_PID=
@@ -735,6 +818,10 @@ FIGURES=(
 	"gui_idle_cpu_pct|GUI: idle CPU, tunnel shown (% of a core)"
 	"gui_wakeups_per_s|GUI: context switches/s, idle"
 	"gui_start_crashes|GUI: starts that crashed (retried)"
+	"gui_hidden_rss_mb|GUI: RSS, hidden to the tray (MB)"
+	"gui_hidden_rss_anon_mb|GUI: RssAnon, hidden to the tray (MB)"
+	"gui_hidden_idle_cpu_pct|GUI: idle CPU, hidden to the tray (% of a core)"
+	"gui_hidden_wakeups_per_s|GUI: context switches/s, hidden"
 )
 LABELS=([0]="wgdesk" [1]="wg-quick+Debian wg-go" [2]="wg-quick+newest wg-go" [3]="veth")
 COLS=(wgdesk wgquick_debian wgquick_newest veth)
@@ -794,7 +881,8 @@ report() {
 		fmt='%-42s %12s %22s\n'
 		# shellcheck disable=SC2059
 		printf "$fmt" "figure" "wgdesk" "minimal Fyne window"
-		for f in gui_start_ms gui_rss_mb gui_rss_anon_mb gui_idle_cpu_pct gui_wakeups_per_s; do
+		for f in gui_start_ms gui_rss_mb gui_rss_anon_mb gui_idle_cpu_pct gui_wakeups_per_s \
+			gui_hidden_rss_mb gui_hidden_rss_anon_mb gui_hidden_idle_cpu_pct gui_hidden_wakeups_per_s; do
 			label=$(printf '%s\n' "${FIGURES[@]}" | awk -F'|' -v k="$f" '$1 == k { print $2 }')
 			# shellcheck disable=SC2059
 			printf "$fmt" "$label" "$(get wgdesk "$f")" "$(get fyneref "$f")"
@@ -810,6 +898,12 @@ report() {
 		[ -s "$TMP/profile.$c" ] || continue
 		echo
 		echo "$c: engine CPU during TCP upload (perf, self time by symbol, top 20):"
+		cat "$TMP/profile.$c"
+	done
+	for c in gui_shown gui_hidden; do
+		[ -s "$TMP/profile.$c" ] || continue
+		echo
+		echo "desktop app idle, ${c#gui_} (perf over ${IDLE_SECONDS}s, self time by symbol, top 20):"
 		cat "$TMP/profile.$c"
 	done
 	! declare -F scale_report >/dev/null || scale_report

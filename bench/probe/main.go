@@ -24,6 +24,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "tray" { // a stand-in system tray (tray.go)
+		os.Exit(trayMain(os.Args[2:]))
+	}
 	target := flag.String("target", "", "IPv4 address to ping through the tunnel (empty: only time the command)")
 	timeout := flag.Duration("timeout", 20*time.Second, "give up after this long")
 	logPath := flag.String("log", "", "file for the command's output (default: discard)")
