@@ -1,6 +1,7 @@
 package tunnel
 
 import (
+	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -26,21 +27,30 @@ import (
 // collection in the middle of a burst would only cost CPU, and the pools
 // would grow back at once.
 //
-// The peak itself is not ours to lower with the collector's knobs. In a
-// bench run against the fast peer (bench/bench.sh, 2 cores), GODEBUG=
-// gctrace=1 showed the heap at the collections of the burst as 161->161->
-// 150 MB and 261->278->251 MB (at start -> at end -> live): nearly all of
-// it live, packets waiting in the per-peer queues (1024 batches deep,
-// device/queueconstants_default.go) in a 64 KiB buffer each. The garbage
-// margin GOGC leaves was under 10% of the heap, so a lower GOGC or a soft
-// limit (debug.SetMemoryLimit) below the live heap would make the
-// collector run back to back, up to half the CPU, for no memory: we set
-// neither. What bounds the peak is PreallocatedBuffersPerPool, a constant
-// outside iOS and Android; lifting it takes a wireguard-go change. After
-// that burst, the release took the heap from 297 to 34 MB live (the batch
-// buffers the device's receive goroutines keep: 128 of 64 KiB per UDP
-// socket and for the TUN) and VmRSS from 313 to 31.5 MB within 10 s, while
-// plain wireguard-go stayed at its 357 MB peak for the 60 s measured.
+// The peak is mostly not ours to lower. In bench runs against the fast
+// peer (bench/bench.sh, 2 cores), GODEBUG=gctrace=1 showed the heap at the
+// collections of a burst as 261->278->251 and 413->413->332 MB (at start
+// -> at end -> live): nearly all of it live, packets waiting in the
+// per-peer queues (1024 batches deep, device/queueconstants_default.go) in
+// a 64 KiB buffer each. What bounds that is PreallocatedBuffersPerPool, a
+// constant outside iOS and Android; lifting it takes a wireguard-go change.
+// A soft memory limit (debug.SetMemoryLimit) cannot help: the live heap
+// varied from 150 to 330 MB with the burst, and a limit below it makes the
+// collector run back to back, up to half the CPU. What a knob can trim is
+// the garbage between collections: with GOGC 100 the heap reached 413 MB
+// over 332 live (81 MB of garbage), with GOGC 50 347 over 305 (42 MB), in
+// runs of the same bench. The cost is more collections (64 instead of 34
+// in those runs), but a heap of byte arrays has no pointers to scan: all
+// collections together took 0.14 to 0.21 s of CPU over a run in which the
+// engine used about a minute (below 0.5%), and its CPU per GB was the same
+// within the noise (2.6 to 2.9 s/GB over the TCP figures in both runs).
+// Hence serviceGCPercent; GOGC in the service's environment still wins.
+//
+// After a burst, the release took the heap from 297 to 34 MB live (the
+// batch buffers the device's receive goroutines always keep: 128 of
+// 64 KiB per UDP socket and for the TUN, device/receive.go and
+// device/send.go) and VmRSS from 313 to 31.5 MB within 10 s, while plain
+// wireguard-go stayed at its 357 MB peak for the 60 s measured.
 const (
 	idleReleasePoll  = 2 * time.Second
 	idleReleaseAfter = 6 * time.Second
@@ -48,7 +58,19 @@ const (
 	// counting as traffic: keepalives (32 bytes every PersistentKeepalive)
 	// and handshakes (under 200 bytes every 2 minutes) stay far below it.
 	idleQuietBytes = 64 << 10
+	// serviceGCPercent is the service's GOGC (see above).
+	serviceGCPercent = 50
 )
+
+// TuneGC sets the collector of the service process for wireguard-go's
+// packet buffers: GOGC serviceGCPercent, unless the GOGC environment
+// variable sets it. Only the service calls it: the app and the command
+// line move no packets.
+func TuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serviceGCPercent)
+	}
+}
 
 // idleTrigger decides when to release memory from successive readings of
 // the total bytes moved. It is not safe for concurrent use; the watcher
