@@ -417,6 +417,8 @@ rss_after_load() {
 		waited=$t
 		R[$c.rss_after_${t}s_mb]=$(status_mb "$pid" VmRSS)
 	done
+	# Without the binary's file-backed pages: what the engine still holds.
+	R[$c.rss_anon_after_60s_mb]=$(status_mb "$pid" RssAnon)
 	log "$c: RSS after the burst: $(for t in "${RSS_AFTER[@]}"; do printf '%ss=%s ' "$t" "${R[$c.rss_after_${t}s_mb]}"; done)MB"
 }
 
@@ -811,6 +813,7 @@ FIGURES=(
 	"rss_after_10s_mb|RSS 10 s after the burst (MB)"
 	"rss_after_30s_mb|RSS 30 s after the burst (MB)"
 	"rss_after_60s_mb|RSS 60 s after the burst (MB)"
+	"rss_anon_after_60s_mb|RssAnon 60 s after the burst (MB)"
 	"idle_cpu_pct|idle CPU, tunnel up (% of a core)"
 	"gui_start_ms|GUI: start to window mapped (ms)"
 	"gui_rss_mb|GUI: RSS, tunnel shown (MB)"
