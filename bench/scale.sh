@@ -15,7 +15,8 @@
 # dir, in the client namespace) is given 1, then 50, then 500 imported
 # tunnels, none up, and restarted after each step, as a desktop's service
 # is after a reboot; then it answers SCALE_LIST_REQS `GET /v1/tunnels`
-# (curl over the socket, its time_total; the median) and its VmRSS is read.
+# (curl over the socket, its time_total; the median) and its VmRSS is read;
+# then once more with one of the 500 up.
 #
 # Knobs: BENCH_SCALE=0 skips it all; BENCH_SCALE_ROUTES and
 # BENCH_SCALE_TUNNELS replace the sizes.
@@ -160,6 +161,15 @@ scale_tunnels() {
 		R["wgdesk.scale_rss_anon_mb_$t"]=$(status_mb "$SCALE_PID" RssAnon)
 		log "scale: $t stored tunnels: RSS ${R[wgdesk.scale_rss_mb_$t]} MB (anon ${R[wgdesk.scale_rss_anon_mb_$t]}), GET /v1/tunnels ${R[wgdesk.scale_list_ms_$t]} ms"
 	done
+	# The same with one of them up: its endpoint (192.0.2.1) has no route
+	# in the lab, so it comes up without a handshake and sends nothing out.
+	"$WGDESK" up --socket "$SCALE_SOCK" s1 >>"$TMP/wgdesk-scale-cli.log" 2>&1 ||
+		die "scale: wgdesk up s1 failed: $(tail -5 "$TMP/wgdesk-scale-cli.log")"
+	R["wgdesk.scale_list_ms_${have}_one_up"]=$(scale_list_ms "$have")
+	R["wgdesk.scale_rss_mb_${have}_one_up"]=$(status_mb "$SCALE_PID" VmRSS)
+	log "scale: $have stored tunnels, one up: RSS ${R[wgdesk.scale_rss_mb_${have}_one_up]} MB, GET /v1/tunnels ${R[wgdesk.scale_list_ms_${have}_one_up]} ms"
+	"$WGDESK" down --socket "$SCALE_SOCK" s1 >>"$TMP/wgdesk-scale-cli.log" 2>&1 ||
+		die "scale: wgdesk down s1 failed: $(tail -5 "$TMP/wgdesk-scale-cli.log")"
 	scale_service_stop
 }
 
@@ -234,6 +244,10 @@ scale_report() {
 		# shellcheck disable=SC2059
 		printf "$fmt" "$t stored tunnels: GET /v1/tunnels (ms)" "$(get wgdesk "scale_list_ms_$t")" ""
 	done
+	# shellcheck disable=SC2059
+	printf "$fmt" "$t stored, one up: RSS (MB)" "$(get wgdesk "scale_rss_mb_${t}_one_up")" ""
+	# shellcheck disable=SC2059
+	printf "$fmt" "$t stored, one up: GET /v1/tunnels (ms)" "$(get wgdesk "scale_list_ms_${t}_one_up")" ""
 	local -a sizes g
 	read -ra sizes <<<"$SCALE_TUNNELS"
 	if [ "${#sizes[@]}" = 3 ]; then
