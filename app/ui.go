@@ -660,6 +660,9 @@ type detailPane struct {
 	state   *widget.Label
 	peers   map[string]*peerLabels // by public key
 	options *optionsView           // kill switch, Allow LAN, autostart; nil for an old service
+	// driftAt is when "12 s ago" and the graphs were last drawn
+	// (visibility.go, driftStep).
+	driftAt time.Time
 }
 
 type peerLabels struct {
@@ -707,8 +710,16 @@ func (u *UI) fillDetail(v tunnelView) {
 	if !v.Since.IsZero() {
 		state += ", since " + v.Since.Local().Format("2006-01-02 15:04:05")
 	}
-	setText(u.pane.state, state)
+	changed := setText(u.pane.state, state)
 	u.fillOptions(u.pane.options, v)
+	// What only drifts with the clock waits for a change to draw along
+	// with, or for driftStep (visibility.go).
+	type drift struct {
+		l         *peerLabels
+		handshake string
+		rates     []trafficRate
+	}
+	var drifts []drift
 	for key, l := range u.pane.peers {
 		endpoint, handshake, rx, tx := l.configured, "never", "0 B", "0 B"
 		if endpoint == "" {
@@ -722,18 +733,27 @@ func (u *UI) fillDetail(v tunnelView) {
 			handshake = ago(u.opts.Now(), live.LastHandshake)
 			rx, tx = humanBytes(live.RxBytes), humanBytes(live.TxBytes)
 		}
-		setText(l.endpoint, endpoint)
-		setText(l.handshake, handshake)
-		setText(l.rx, rx)
-		setText(l.tx, tx)
-		l.graph.SetRates(u.model.rates(v.Name, key))
+		changed = setText(l.endpoint, endpoint) || changed
+		changed = setText(l.rx, rx) || changed
+		changed = setText(l.tx, tx) || changed
+		drifts = append(drifts, drift{l, handshake, u.model.rates(v.Name, key)})
+	}
+	if u.driftDue(changed) {
+		u.pane.driftAt = u.lastFill
+		for _, d := range drifts {
+			setText(d.l.handshake, d.handshake)
+			d.l.graph.SetRates(d.rates)
+		}
 	}
 }
 
-func setText(l *widget.Label, s string) {
-	if l.Text != s {
-		l.SetText(s)
+// setText sets the text of l and reports whether it changed.
+func setText(l *widget.Label, s string) bool {
+	if l.Text == s {
+		return false
 	}
+	l.SetText(s)
+	return true
 }
 
 // buildDetail lays out the pane of v; fillDetail fills its live labels.

@@ -26,7 +26,24 @@ import (
 // Every Refresh that reaches a canvas marks the window dirty, and Fyne's
 // GL driver then paints the whole window again on its next frame (fyne
 // v2.7.1 internal/driver/glfw/loop.go drawSingleFrame), so a label that
-// changes costs a repaint of everything.
+// changes costs a repaint of everything: on Xvfb's software OpenGL
+// (llvmpipe) most of the shown app's idle CPU was that repaint, once a
+// second, for "12 s ago" and the traffic graph scrolling by a pixel or
+// two. So what only drifts with the clock, with no new figure behind it,
+// is drawn every driftStep; when a figure changes (a counter, the state),
+// the window is painted anyway and the drifting parts are drawn with it.
+
+// driftStep is how often "12 s ago" and the traffic graphs move on their
+// own: five times less often than the figures may change.
+const driftStep = 5 * time.Second
+
+// driftDue reports whether the drifting parts of the pane are drawn in
+// this fill: with a change that repaints the window anyway, when
+// driftStep has passed, or always when timed redraws are off.
+func (u *UI) driftDue(changed bool) bool {
+	return changed || u.opts.Refresh <= 0 || u.pane.driftAt.IsZero() ||
+		!u.lastFill.Before(u.pane.driftAt.Add(driftStep))
+}
 
 // afterFunc runs f on its own goroutine once d has passed and returns a
 // function that cancels it, as time.AfterFunc and (*Timer).Stop do.

@@ -315,3 +315,44 @@ func descendants(o fyne.CanvasObject) map[fyne.CanvasObject]bool {
 	walk(o)
 	return seen
 }
+
+// Shown with an idle tunnel (the counters stand still), what only drifts
+// with the clock, "12 s ago" and the scrolling graph, is drawn every
+// driftStep, not every second: each drawing repaints the whole window.
+func TestShownIdleTunnelDriftsEveryDriftStep(t *testing.T) {
+	r := newRedrawRig(t)
+	peer := r.ui.pane.peers["peer1"]
+	handshake := r.clock.now
+	// Some traffic first, so that the graph has a line that scrolls.
+	for i := range 5 {
+		r.clock.advance(time.Second)
+		r.stats(uint64(1000*(i+1)), 500, handshake)
+	}
+	r.clock.advance(time.Second)
+	r.log.reset()
+
+	batches := 0
+	for range 30 {
+		r.clock.advance(time.Second)
+		if len(r.log.objs) > 0 {
+			batches++
+			r.log.reset()
+		}
+		r.stats(5000, 500, handshake)
+		if len(r.log.objs) > 0 {
+			batches++
+			r.log.reset()
+		}
+	}
+	if want := int(30*time.Second/driftStep) + 1; batches > want || batches < want-2 {
+		t.Errorf("an idle tunnel shown for 30 s was drawn %d times, want about one in %v (%d)", batches, driftStep, want)
+	}
+	// It does drift: the handshake's age lags by less than driftStep.
+	var recent []string
+	for lag := time.Duration(0); lag < driftStep; lag += time.Second {
+		recent = append(recent, ago(r.clock.now.Add(-lag), handshake))
+	}
+	if got := peer.handshake.Text; !slices.Contains(recent, got) {
+		t.Errorf("the handshake says %q at the end, want one of %q", got, recent)
+	}
+}
