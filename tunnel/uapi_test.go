@@ -102,4 +102,15 @@ func TestUAPIConfig(t *testing.T) {
 	if got != want {
 		t.Errorf("uapi text:\n%s\nwant:\n%s", got, want)
 	}
+
+	// Without a ListenPort the device keeps its default (any port), and
+	// the text says nothing about it.
+	cfg.Interface.ListenPort = 0
+	got = uapiConfig(cfg, nil, 0)
+	if strings.Contains(got, "listen_port") || strings.Contains(got, "fwmark") {
+		t.Errorf("uapi text without ListenPort or fwmark:\n%s", got)
+	}
+	if !strings.HasPrefix(got, "private_key="+hex.EncodeToString(priv[:])+"\nreplace_peers=true\n") {
+		t.Errorf("uapi text without ListenPort does not start with the key and replace_peers:\n%s", got)
+	}
 }
