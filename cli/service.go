@@ -123,7 +123,6 @@ func runService(ctx context.Context, o serviceOptions, stderr io.Writer, ready f
 	}
 	preflight(slog.Printf)
 	tlog := logs.component("tunnel")
-	tunnel.TuneGC() // the packet buffers' garbage (tunnel/memrelease.go)
 	mgr, err := tunnel.NewManager(tunnel.ManagerOptions{
 		StateDir:     o.stateDir,
 		Deps:         tunnel.Deps{Network: network},

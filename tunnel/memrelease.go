@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"os"
 	"runtime"
 	"runtime/debug"
 	"time"
@@ -27,8 +26,8 @@ import (
 // collection in the middle of a burst would only cost CPU, and the pools
 // would grow back at once.
 //
-// The peak is mostly not ours to lower. In bench runs against the fast
-// peer (bench/bench.sh, 2 cores), GODEBUG=gctrace=1 showed the heap at the
+// The peak is not ours to lower. In bench runs against the fast peer
+// (bench/bench.sh, 2 cores), GODEBUG=gctrace=1 showed the heap at the
 // collections of a burst as 261->278->251 and 413->413->332 MB (at start
 // -> at end -> live): nearly all of it live, packets waiting in the
 // per-peer queues (1024 batches deep, device/queueconstants_default.go) in
@@ -36,15 +35,13 @@ import (
 // constant outside iOS and Android; lifting it takes a wireguard-go change.
 // A soft memory limit (debug.SetMemoryLimit) cannot help: the live heap
 // varied from 150 to 330 MB with the burst, and a limit below it makes the
-// collector run back to back, up to half the CPU. What a knob can trim is
-// the garbage between collections: with GOGC 100 the heap reached 413 MB
-// over 332 live (81 MB of garbage), with GOGC 50 347 over 305 (42 MB), in
-// runs of the same bench. The cost is more collections (64 instead of 34
-// in those runs), but a heap of byte arrays has no pointers to scan: all
-// collections together took 0.14 to 0.21 s of CPU over a run in which the
-// engine used about a minute (below 0.5%), and its CPU per GB was the same
-// within the noise (2.6 to 2.9 s/GB over the TCP figures in both runs).
-// Hence serviceGCPercent; GOGC in the service's environment still wins.
+// collector run back to back, up to half the CPU. GOGC 50 halved the
+// garbage between collections (the heap's margin over live went from 81 to
+// 42 MB) at no cost in CPU per GB (1.004 of GOGC 100, plain wireguard-go
+// against itself in 4 interleaved rounds), but VmHWM did not follow: 425
+// MB with GOGC 50 against 405 MB without in that same run, the UDP floods'
+// queue depth moving the peak by more than the margin. So the service
+// leaves the collector as it is.
 //
 // After a burst, the release took the heap from 297 to 34 MB live (the
 // batch buffers the device's receive goroutines always keep: 128 of
@@ -58,19 +55,7 @@ const (
 	// counting as traffic: keepalives (32 bytes every PersistentKeepalive)
 	// and handshakes (under 200 bytes every 2 minutes) stay far below it.
 	idleQuietBytes = 64 << 10
-	// serviceGCPercent is the service's GOGC (see above).
-	serviceGCPercent = 50
 )
-
-// TuneGC sets the collector of the service process for wireguard-go's
-// packet buffers: GOGC serviceGCPercent, unless the GOGC environment
-// variable sets it. Only the service calls it: the app and the command
-// line move no packets.
-func TuneGC() {
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(serviceGCPercent)
-	}
-}
 
 // idleTrigger decides when to release memory from successive readings of
 // the total bytes moved. It is not safe for concurrent use; the watcher

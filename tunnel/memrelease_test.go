@@ -2,7 +2,6 @@ package tunnel
 
 import (
 	"context"
-	"runtime/debug"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -190,23 +189,5 @@ func TestManagerReleasesMemoryWhenIdle(t *testing.T) {
 			t.Fatal("the memory watcher still runs with no tunnel up")
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// TestTuneGC: the service's GOGC is serviceGCPercent, unless the GOGC
-// environment variable chose one (the runtime read it at start).
-func TestTuneGC(t *testing.T) {
-	orig := debug.SetGCPercent(100)
-	defer debug.SetGCPercent(orig)
-
-	t.Setenv("GOGC", "")
-	TuneGC()
-	if got := debug.SetGCPercent(100); got != serviceGCPercent {
-		t.Errorf("without GOGC: GC percent %d, want %d", got, serviceGCPercent)
-	}
-	t.Setenv("GOGC", "100")
-	TuneGC()
-	if got := debug.SetGCPercent(100); got != 100 {
-		t.Errorf("with GOGC=100 in the environment: GC percent %d, want it left at 100", got)
 	}
 }
