@@ -277,14 +277,14 @@ scale_report() {
 	read -ra sizes <<<"$SCALE_TUNNELS"
 	if [ "${#sizes[@]}" = 3 ]; then
 		read -ra g <<<"$(scale_growth scale_rss_mb "${sizes[@]}")"
-		echo "growth with stored tunnels: RSS ${g[0]} MB per tunnel from ${sizes[0]} to ${sizes[1]}, ${g[1]} from ${sizes[1]} to ${sizes[2]}: ${g[2]}"
+		echo "growth with stored tunnels: RSS ${g[0]} MB per tunnel from ${sizes[0]} to ${sizes[1]}, ${g[1]} from ${sizes[1]} to ${sizes[2]}: ${g[*]:2}"
 		read -ra g <<<"$(scale_growth scale_list_ms "${sizes[@]}")"
-		echo "growth with stored tunnels: GET /v1/tunnels ${g[0]} ms per tunnel from ${sizes[0]} to ${sizes[1]}, ${g[1]} from ${sizes[1]} to ${sizes[2]}: ${g[2]}"
+		echo "growth with stored tunnels: GET /v1/tunnels ${g[0]} ms per tunnel from ${sizes[0]} to ${sizes[1]}, ${g[1]} from ${sizes[1]} to ${sizes[2]}: ${g[*]:2}"
 	fi
 	read -ra sizes <<<"$SCALE_ROUTES"
 	if [ "${#sizes[@]}" -ge 3 ]; then
 		read -ra g <<<"$(scale_growth scale_first_ping_ms "${sizes[-3]}" "${sizes[-2]}" "${sizes[-1]}")"
-		echo "growth with prefixes: wgdesk's first ping ${g[0]} ms per prefix from ${sizes[-3]} to ${sizes[-2]}, ${g[1]} from ${sizes[-2]} to ${sizes[-1]}: ${g[2]}"
+		echo "growth with prefixes: wgdesk's first ping ${g[0]} ms per prefix from ${sizes[-3]} to ${sizes[-2]}, ${g[1]} from ${sizes[-2]} to ${sizes[-1]}: ${g[*]:2}"
 	fi
 	# The figures as summary lines, client_key: value.
 	local key
