@@ -72,6 +72,7 @@ func startBus(dir string) (addr string, stop func(), err error) {
 	}
 	cmd := exec.Command(daemon, "--config-file="+conf, "--nofork", "--print-address=1")
 	cmd.Stderr = os.Stderr
+	cmd.SysProcAttr = busProcAttr()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return "", nil, err
