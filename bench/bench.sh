@@ -601,7 +601,10 @@ ctx_switches() {
 
 # measure_fyneref measures the reference of the GUI figures on the same X
 # server right after the app: bench/fyneref, a Fyne window of the app's
-# size with one label, which shows what the toolkit costs on its own.
+# size with one label, which shows what the toolkit costs on its own. With
+# no session bus address Fyne's D-Bus library would autolaunch a bus that
+# outlives the program (the app prevents it itself, app/bus.go):
+# "disabled:" is D-Bus's address for none.
 measure_fyneref() {
 	local t0 t1
 	[ -x "$FYNEREF" ] || {
@@ -610,7 +613,7 @@ measure_fyneref() {
 	}
 	mkdir -p "$TMP/fyneref-home"
 	t0=$(date +%s%N)
-	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 DBUS_SESSION_BUS_ADDRESS=disabled: \
 		"$FYNEREF" >>"$TMP/fyneref.log" 2>&1 &
 	GUI_PID=$!
 	wait_until "the minimal Fyne window" 300 gui_window_mapped fyneref
@@ -628,7 +631,7 @@ measure_fyneref() {
 measure_fyneref_hidden() {
 	[ -x "$FYNEREF" ] || return 0
 	: >"$TMP/fyneref-hidden.log"
-	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 \
+	env -i "PATH=$PATH" "HOME=$TMP/fyneref-home" "DISPLAY=$GUI_DISPLAY" LANG=C.UTF-8 DBUS_SESSION_BUS_ADDRESS=disabled: \
 		"$FYNEREF" --hidden >>"$TMP/fyneref-hidden.log" 2>&1 &
 	GUI_PID=$!
 	wait_until "the minimal Fyne program's event loop" 300 grep -qx started "$TMP/fyneref-hidden.log"
