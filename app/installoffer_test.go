@@ -144,7 +144,7 @@ func TestBannerHintsPerOS(t *testing.T) {
 		never      []string
 	}{
 		{"linux", []string{"sudo systemctl start wgdesk", "sudo wgdesk service"}, []string{"sudo usermod -aG wgdesk $USER"}, nil},
-		{"darwin", []string{"sudo wgdesk service"}, []string{"sudo dseditgroup -o edit -a $USER -t user wgdesk"}, []string{"systemctl", "usermod", " /run/"}},
+		{"darwin", []string{"sudo wgdesk service install", "sudo launchctl kickstart -k system/io.github.wgdesk.service"}, []string{"sudo dseditgroup -o edit -a $USER -t user wgdesk"}, []string{"systemctl", "usermod", " /run/"}},
 		{"windows", []string{"sc start wgdesk", "wgdesk service install"}, []string{"net localgroup wgdesk %USERNAME% /add"}, []string{"sudo", "systemctl", "usermod", " /run/"}},
 	} {
 		asHints(t, tt.goos)
