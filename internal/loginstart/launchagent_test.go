@@ -1,3 +1,10 @@
+//go:build !windows
+
+// The launch agent exists only on macOS; its paths are POSIX paths, which
+// these tests write into a temporary home. They run on Linux and macOS;
+// Windows (the test binaries run under Wine in make test) has other path
+// rules.
+
 package loginstart
 
 import (

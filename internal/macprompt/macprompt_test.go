@@ -1,3 +1,9 @@
+//go:build !windows
+
+// The administrator prompt exists only on macOS. These tests run on Linux
+// and macOS: they rely on POSIX paths, execute bits and sh, which Windows
+// (the test binaries run under Wine in make test) does not have.
+
 package macprompt
 
 import (
