@@ -85,7 +85,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		Logf:    logger.Printf,
 		Refresh: time.Second,
 		Tray:    hasTray,
-		// Offered where wgdesk registers its service (Windows).
+		// Offered where the app can install the service: Windows (the app
+		// runs elevated) and macOS (through the administrator prompt).
 		Installer: defaultInstaller(),
 		Login:     loginstart.Default(),
 	})
