@@ -1,7 +1,7 @@
 //go:build !windows
 
 // The launch daemon's code builds for every Unix, so that Linux tests it;
-// Windows has no use for it, and its texts name sudo.
+// Windows has no use for it.
 
 package osservice
 
@@ -36,12 +36,6 @@ const (
 	gidWheel = 0
 	gidAdmin = 80
 )
-
-// fileOwner is what the trust check needs of a file's metadata.
-type fileOwner struct {
-	UID, GID uint32
-	Mode     fs.FileMode
-}
 
 // launchdManager is the macOS Manager: a launch daemon running p's command
 // with the socket and state directory spelled out, registered with
@@ -140,32 +134,14 @@ func (m launchdManager) launchdPlist(p Plan) (string, error) {
 	return b.String(), nil
 }
 
-// trusted fails unless only administrators may replace the file at path:
-// it and every folder above it belong to root, no one else may write to
-// them, and a group that may write is wheel or admin. /Applications is
-// root:admin with mode 0775 on every macOS, and the members of admin may
-// become root with sudo anyway; any other writable group could swap the
-// program the daemon runs as root. (ACLs are not read: on the system's own
-// folders they only deny.)
+// trusted fails unless only administrators may replace the file at path
+// (trustedPath). A group that may write is allowed only when it is wheel
+// or admin: /Applications is root:admin with mode 0775 on every macOS, and
+// the members of admin may become root anyway; any other writable group
+// could swap the program the daemon runs as root. (ACLs are not read: on
+// the system's own folders they only deny.)
 func (m launchdManager) trusted(path string) error {
-	real, err := m.realPath(path)
-	if err != nil {
-		return err
-	}
-	for p := real; ; p = filepath.Dir(p) {
-		fo, err := m.stat(p)
-		if err != nil {
-			return err
-		}
-		perm := fo.Mode.Perm()
-		groupOK := perm&0o020 == 0 || fo.GID == gidWheel || fo.GID == gidAdmin
-		if fo.UID != 0 || perm&0o002 != 0 || !groupOK {
-			return fmt.Errorf("%s: %w", p, ErrUntrustedPath)
-		}
-		if p == "/" {
-			return nil
-		}
-	}
+	return trustedPath(path, m.realPath, m.stat, func(gid uint32) bool { return gid == gidWheel || gid == gidAdmin })
 }
 
 // launchctl runs launchctl and fails unless it exits 0, or with one of
@@ -243,8 +219,9 @@ func (m launchdManager) job() (launchdJob, error) {
 	return launchdJob{}, fmt.Errorf("launchctl print system/%s: exit status %d: %s", LaunchdLabel, code, oneLine(out))
 }
 
-// why is where to look when the daemon does not start.
-const why = "`sudo launchctl print system/" + LaunchdLabel + "` and " + LaunchdLog + " say why"
+// why is where to look when the daemon does not start. Install runs as
+// root, so the reader already knows how to become root.
+const why = "as root, `launchctl print system/" + LaunchdLabel + "` and " + LaunchdLog + " say why"
 
 func (m launchdManager) Install(p Plan, progress func(string)) error {
 	if progress == nil {

@@ -330,7 +330,7 @@ func TestLaunchdInstall(t *testing.T) {
 		{name: "launchd-install-bootout-race", wrote: true,
 			f: &fakeLaunchd{group: true, prints: []string{printRunning, "", printRunning}, dials: []bool{false, true},
 				out: map[string]string{"launchctl bootout system/" + LaunchdLabel: bootoutNoProcess}, codes: map[string]int{"launchctl bootout system/" + LaunchdLabel: launchctlNoProcess}}},
-		{name: "launchd-install-bootstrap-fails", wantErr: "sudo launchctl print system/io.github.wgdesk.service", wrote: true,
+		{name: "launchd-install-bootstrap-fails", wantErr: "as root, `launchctl print system/io.github.wgdesk.service`", wrote: true,
 			f: &fakeLaunchd{prints: []string{""},
 				out: map[string]string{"launchctl bootstrap system " + LaunchdPlist: bootstrapFailure}, codes: map[string]int{"launchctl bootstrap system " + LaunchdPlist: 5}}},
 		{name: "launchd-install-exits", wantErr: "exited with code 1", wrote: true,
@@ -385,7 +385,7 @@ func TestLaunchdBootstrapFailureSaysWhere(t *testing.T) {
 		out: map[string]string{"launchctl bootstrap system " + LaunchdPlist: bootstrapFailure}, codes: map[string]int{"launchctl bootstrap system " + LaunchdPlist: 5}}
 	err := f.manager(t.TempDir()).Install(NewPlan(appExe), nil)
 	want := "launchctl bootstrap system /Library/LaunchDaemons/io.github.wgdesk.service.plist: exit status 5: Bootstrap failed: 5: Input/output error Try re-running the command as root for richer errors. " +
-		"(`sudo launchctl print system/io.github.wgdesk.service` and /var/log/wgdesk.log say why)"
+		"(as root, `launchctl print system/io.github.wgdesk.service` and /var/log/wgdesk.log say why)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n %v\nwant\n %s", err, want)
 	}

@@ -3,12 +3,10 @@ package osservice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
 	"os"
 	"os/user"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/wgdesk/wgdesk/tunnel"
@@ -29,18 +27,6 @@ func New() (Manager, error) {
 		socket:      api.DefaultSocket,
 		stateDir:    tunnel.DefaultStateDir,
 	}, nil
-}
-
-func statOwner(path string) (fileOwner, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileOwner{}, err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return fileOwner{}, fmt.Errorf("%s: no owner in its file info", path)
-	}
-	return fileOwner{UID: st.Uid, GID: st.Gid, Mode: fi.Mode()}, nil
 }
 
 // dialSocket connects to the service's socket and hangs up: the service

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/wgdesk/wgdesk/packaging"
@@ -40,25 +39,10 @@ type systemdManager struct {
 }
 
 // rootOnly fails unless path and every folder above it belong to root
-// and no one else may write to them (a sticky /tmp does not count).
+// and no one else, not even their group, may write to them (a sticky /tmp
+// does not count).
 func rootOnly(path string) error {
-	real, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	for p := real; ; p = filepath.Dir(p) {
-		fi, err := os.Stat(p)
-		if err != nil {
-			return err
-		}
-		st, ok := fi.Sys().(*syscall.Stat_t)
-		if !ok || st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
-			return fmt.Errorf("%s: %w", p, ErrUntrustedPath)
-		}
-		if p == "/" {
-			return nil
-		}
-	}
+	return trustedPath(path, filepath.EvalSymlinks, statOwner, nil)
 }
 
 // command runs name and fails unless it exits 0.
