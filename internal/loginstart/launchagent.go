@@ -59,24 +59,7 @@ func (a LaunchAgent) Enabled() (bool, error) {
 // agent now: that would start a second app at once. launchd reads it at
 // the next login.
 func (a LaunchAgent) SetEnabled(on bool) error {
-	if !on {
-		if err := os.Remove(a.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove launch agent: %w", err)
-		}
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(a.Path()), 0o755); err != nil {
-		return fmt.Errorf("create LaunchAgents folder: %w", err)
-	}
-	tmp := a.Path() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(a.plist()), 0o644); err != nil {
-		return fmt.Errorf("write launch agent: %w", err)
-	}
-	if err := os.Rename(tmp, a.Path()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write launch agent: %w", err)
-	}
-	return nil
+	return setFile(a.Path(), []byte(a.plist()), on, "launch agent")
 }
 
 // plist is the agent's property list. It runs the app once per desktop

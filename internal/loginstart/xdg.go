@@ -81,24 +81,7 @@ func (x XDG) Enabled() (bool, error) {
 // SetEnabled writes the entry (replacing one a desktop turned off) or
 // removes it.
 func (x XDG) SetEnabled(on bool) error {
-	if !on {
-		if err := os.Remove(x.Path()); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("remove autostart entry: %w", err)
-		}
-		return nil
-	}
-	if err := os.MkdirAll(filepath.Dir(x.Path()), 0o755); err != nil {
-		return fmt.Errorf("create autostart directory: %w", err)
-	}
-	tmp := x.Path() + ".tmp"
-	if err := os.WriteFile(tmp, []byte(x.entry()), 0o644); err != nil {
-		return fmt.Errorf("write autostart entry: %w", err)
-	}
-	if err := os.Rename(tmp, x.Path()); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write autostart entry: %w", err)
-	}
-	return nil
+	return setFile(x.Path(), []byte(x.entry()), on, "autostart entry")
 }
 
 // entry is the desktop entry's text.
