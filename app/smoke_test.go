@@ -143,9 +143,15 @@ func (s *smoke) env() []string {
 // fake service it waits until the app follows the service's events (the
 // real service has no such signal: callers poll for the window instead).
 func (s *smoke) startApp(env ...string) *proc {
+	s.t.Helper()
+	return s.startAppArgs(nil, env...)
+}
+
+// startAppArgs is startApp with more arguments for the app.
+func (s *smoke) startAppArgs(args []string, env ...string) *proc {
 	t := s.t
 	t.Helper()
-	cmd := exec.Command(s.bin, "--socket", s.socket)
+	cmd := exec.Command(s.bin, append(args, "--socket", s.socket)...)
 	p := &proc{cmd: cmd, stderr: &netlab.Buffer{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	cmd.Env = append(s.env(), env...)

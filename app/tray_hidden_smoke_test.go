@@ -3,14 +3,9 @@
 package app
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/godbus/dbus/v5"
-
-	"github.com/wgdesk/wgdesk/internal/netlab"
 )
 
 // TestSmokeHiddenTrayClickShowsUpToDateWindow runs the real binary as a
@@ -24,34 +19,9 @@ func TestSmokeHiddenTrayClickShowsUpToDateWindow(t *testing.T) {
 	s := newSmoke(t, "dbus-daemon", "xwininfo")
 	s.serveFake()
 	addr := startDBus(t)
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	w := &fakeWatcher{registered: make(chan string, 4)}
-	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
-		t.Fatal(err)
-	}
-	if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own the watcher name: %v %v", reply, err)
-	}
+	conn, w := startTrayHost(t, addr)
 
-	cmd := exec.Command(s.bin, "--hidden", "--socket", s.socket)
-	p := &proc{cmd: cmd, stderr: &netlab.Buffer{}, done: make(chan struct{})}
-	cmd.Stderr = p.stderr
-	cmd.Env = append(s.env(), "DBUS_SESSION_BUS_ADDRESS="+addr)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		<-p.done
-	})
+	p := s.startAppArgs([]string{"--hidden"}, "DBUS_SESSION_BUS_ADDRESS="+addr)
 	var item string
 	select {
 	case item = <-w.registered:
@@ -59,11 +29,6 @@ func TestSmokeHiddenTrayClickShowsUpToDateWindow(t *testing.T) {
 		t.Fatalf("app exited: %v\n%s", p.err, p.stderr.String())
 	case <-time.After(60 * time.Second):
 		t.Fatalf("no tray item registered\n%s", p.stderr.String())
-	}
-	select {
-	case <-s.svc.Subscribed:
-	case <-time.After(60 * time.Second):
-		t.Fatalf("app did not connect to the service\n%s", p.stderr.String())
 	}
 	p.poll(t, "the log line of a hidden start", func() bool {
 		return strings.Contains(p.stderr.String(), "started hidden in the tray")

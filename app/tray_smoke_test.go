@@ -22,6 +22,26 @@ func (w *fakeWatcher) RegisterStatusNotifierItem(sender dbus.Sender, item string
 	return nil
 }
 
+// startTrayHost connects to the session bus at addr and plays a tray host
+// there (its StatusNotifierWatcher); the connection closes when the test
+// ends.
+func startTrayHost(t *testing.T, addr string) (*dbus.Conn, *fakeWatcher) {
+	t.Helper()
+	conn, err := dbus.Connect(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	w := &fakeWatcher{registered: make(chan string, 4)}
+	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
+		t.Fatalf("own the watcher name: %v %v", reply, err)
+	}
+	return conn, w
+}
+
 // menuLayout is a com.canonical.dbusmenu layout node, (ia{sv}av).
 type menuLayout struct {
 	ID       int32
@@ -81,18 +101,7 @@ func TestSmokeTrayMenuTogglesAndQuits(t *testing.T) {
 	s := newSmoke(t, "dbus-daemon")
 	s.serveFake()
 	addr := startDBus(t)
-	conn, err := dbus.Connect(addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	w := &fakeWatcher{registered: make(chan string, 4)}
-	if err := conn.Export(w, "/StatusNotifierWatcher", "org.kde.StatusNotifierWatcher"); err != nil {
-		t.Fatal(err)
-	}
-	if reply, err := conn.RequestName("org.kde.StatusNotifierWatcher", dbus.NameFlagDoNotQueue); err != nil || reply != dbus.RequestNameReplyPrimaryOwner {
-		t.Fatalf("own the watcher name: %v %v", reply, err)
-	}
+	conn, w := startTrayHost(t, addr)
 
 	p := s.startApp("DBUS_SESSION_BUS_ADDRESS=" + addr)
 	var item string
